@@ -1,0 +1,9 @@
+"""Errors of the archive layer; their messages are written for the person who ran the command."""
+
+
+class ArchiveError(Exception):
+    """The archive could not be loaded; the message names the problem."""
+
+
+class ArchiveFormatError(ArchiveError):
+    """The text is not a page this parser can read."""
