@@ -1,0 +1,133 @@
+"""Command line: `python -m bot` runs the bot; `ingest`, `sync` and `console` are the other tasks.
+
+This is a terminal interface, so results and one-line errors go to stdout/stderr directly; the
+bot's own diagnostics go through logging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import discord
+from dotenv import load_dotenv
+
+from bot import create_bot
+from bot.archive.store import ArchiveError, IngestReport, ingest
+from bot.config import ConfigError, Settings
+
+MISSING_TOKEN = (
+    "archive-bot: DISCORD_TOKEN is not set. Put it in .env (copy .env.example) or the"
+    " environment, or try the bot offline with `python -m bot console`."
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="archive-bot",
+        description="Without a TASK, run the bot (needs DISCORD_TOKEN).",
+    )
+    tasks = parser.add_subparsers(dest="task", metavar="TASK")
+    ingest_parser = tasks.add_parser(
+        "ingest", help="load the archive text into the database (nothing to do if unchanged)"
+    )
+    ingest_parser.add_argument(
+        "path", nargs="?", type=Path, help="the archive text file (default: ARCHIVE_PATH)"
+    )
+    tasks.add_parser("sync", help="publish the slash commands to every server (needs the token)")
+    tasks.add_parser("console", help="try the bot offline in a simulated Discord")
+    args = parser.parse_args(argv)
+
+    load_dotenv()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        parser.exit(2, f"archive-bot: {error}\n")
+    discord.utils.setup_logging(level=settings.logging_level)
+
+    if args.task == "ingest":
+        return _ingest(settings, args.path or settings.archive_path)
+    if args.task == "console":
+        # Imported on demand: only the console needs the simulated Discord behind it.
+        from bot.console import main as console_main
+
+        return console_main(settings)
+    if settings.token is None:
+        parser.exit(2, MISSING_TOKEN + "\n")
+    try:
+        asyncio.run(_sync(settings) if args.task == "sync" else _run(settings))
+    except ArchiveError as error:
+        parser.exit(1, f"archive-bot: {error}\n")
+    except discord.LoginFailure:
+        parser.exit(
+            1, "archive-bot: Discord rejected DISCORD_TOKEN; reset it in the Developer Portal.\n"
+        )
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _run(settings: Settings) -> None:
+    assert settings.token is not None
+    async with create_bot(settings) as bot:
+        await bot.start(settings.token)
+
+
+async def _sync(settings: Settings) -> None:
+    assert settings.token is not None
+    async with create_bot(settings) as bot:
+        # login() runs setup_hook, which loads the cogs whose commands are published here.
+        await bot.login(settings.token)
+        synced = await bot.tree.sync()
+    print(f"Published {len(synced)} commands to every server; they can take an hour to show.")
+
+
+def _ingest(settings: Settings, path: Path) -> int:
+    progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        report = asyncio.run(ingest(path, settings.database_path, progress=progress))
+    except ArchiveError as error:
+        print(f"archive-bot: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if progress is not None:
+            progress.finish()
+    print(_ingest_summary(report, settings.database_path))
+    return 0
+
+
+def _ingest_summary(report: IngestReport, database: Path) -> str:
+    counts = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
+    if report.changed:
+        return f"Loaded {report.path} into {database}: {counts}."
+    return f"{database} already holds {report.path}: {counts}."
+
+
+class ProgressBar:
+    """A one-line bar redrawn in place, for ingest's progress(done, total) callback."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self._stream.write(f"\rIngesting [{bar}] {done}/{total} comments")
+        self._stream.flush()
+        self._drawn = True
+
+    def finish(self) -> None:
+        if self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The bot: owns the archive connection, loads the feature cogs and answers command errors."""
+
+from __future__ import annotations
+
+import logging
+
+import aiosqlite
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.archive.store import ingest, open_archive
+from bot.config import Settings
+from bot.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+# Every feature is one extension; a broken one is logged and skipped so the others still serve.
+EXTENSIONS: tuple[str, ...] = ("cogs.about",)
+
+APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+
+
+class ArchiveTree(app_commands.CommandTree["ArchiveBot"]):
+    """The command tree, with the one error handler every slash command shares."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[ArchiveBot], error: app_commands.AppCommandError
+    ) -> None:
+        message = explain(error)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "unknown"
+            log.error("Command /%s failed", command, exc_info=error)
+            message = APOLOGY
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException:
+            # The interaction may have expired: the user sees "did not respond"; keep a trace.
+            log.warning("Could not tell the user about a failed command", exc_info=True)
+
+
+def explain(error: app_commands.AppCommandError) -> str | None:
+    """The line to show the user for an expected failure, or None for a bug."""
+    # Order matters: the permission and cooldown errors are CheckFailure subclasses.
+    if isinstance(error, UserFacingError):
+        return str(error)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: you can use this command again in {error.retry_after:.0f} seconds."
+    if isinstance(error, app_commands.MissingPermissions):
+        return f"You need the {_permission_names(error.missing_permissions)} permission to do that."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        return (
+            f"I need the {_permission_names(error.missing_permissions)} permission in this channel"
+            " to do that; ask a server admin to grant it."
+        )
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+def _permission_names(names: list[str]) -> str:
+    # Spelled the way Discord's settings screens show them, e.g. "Send Messages in Threads".
+    return ", ".join(f"**{n.replace('_', ' ').title().replace(' In ', ' in ')}**" for n in names)
+
+
+class ArchiveBot(commands.Bot):
+    settings: Settings
+    _db: aiosqlite.Connection | None
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            # No prefix commands: everything is a slash command, and message content is not needed.
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=discord.Intents.default(),
+            # Archive text is quoted verbatim; it must never ping anyone.
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=ArchiveTree,
+        )
+        self.settings = settings
+        self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        """The read-only archive connection, open from setup_hook until close()."""
+        if self._db is None:
+            raise RuntimeError("the archive database is not open (setup_hook has not run)")
+        return self._db
+
+    async def setup_hook(self) -> None:
+        settings = self.settings
+        report = await ingest(settings.archive_path, settings.database_path)
+        log.info(
+            "Archive %s: %s (%s)",
+            report.path,
+            "loaded" if report.changed else "already up to date",
+            ", ".join(f"{n} {kind}" for kind, n in report.counts.items()),
+        )
+        self._db = await open_archive(settings.database_path)
+        for extension in EXTENSIONS:
+            try:
+                await self.load_extension(extension)
+            except commands.ExtensionError:
+                log.exception("Could not load %s; its commands are unavailable", extension)
+        # Global sync is an explicit step (`python -m bot sync`): it is rate limited and slow to
+        # show up. A dev guild picks up changes instantly, so it is synced on every start.
+        if settings.dev_guild_id is not None:
+            guild = discord.Object(settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("Synced %d commands to dev guild %d", len(synced), settings.dev_guild_id)
+
+    async def close(self) -> None:
+        await super().close()
+        if self._db is not None:
+            await self._db.close()
+            self._db = None

@@ -1,0 +1,80 @@
+"""Settings from the environment, checked once at start so that a typo fails loudly and early."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.archive.store import DEFAULT_ARCHIVE_PATH, DEFAULT_DATABASE_PATH
+
+DEFAULT_JOBS_PATH = DEFAULT_DATABASE_PATH.with_name("jobs.db")
+DEFAULT_MAX_REPLAYS_PER_GUILD = 1
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the bot cannot use; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # Kept out of repr so that logging or printing the settings never leaks the token.
+    token: str | None = field(repr=False)
+    archive_path: Path = DEFAULT_ARCHIVE_PATH
+    database_path: Path = DEFAULT_DATABASE_PATH
+    jobs_path: Path = DEFAULT_JOBS_PATH
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    max_replays_per_guild: int = DEFAULT_MAX_REPLAYS_PER_GUILD
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings; an empty variable counts as unset, so .env.example copies cleanly."""
+        env = {k: v.strip() for k, v in (os.environ if environ is None else environ).items()}
+
+        def get(name: str) -> str | None:
+            return env.get(name) or None
+
+        def path(name: str, default: Path) -> Path:
+            value = get(name)
+            return Path(value).expanduser() if value else default
+
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in _LOG_LEVELS:
+            raise ConfigError(
+                f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, not {log_level!r}"
+            )
+        return cls(
+            token=get("DISCORD_TOKEN"),
+            archive_path=path("ARCHIVE_PATH", DEFAULT_ARCHIVE_PATH),
+            database_path=path("DATABASE_PATH", DEFAULT_DATABASE_PATH),
+            jobs_path=path("JOBS_DATABASE_PATH", DEFAULT_JOBS_PATH),
+            dev_guild_id=_positive_int(
+                "DEV_GUILD_ID", get("DEV_GUILD_ID"), "a server id (right-click the server, Copy ID)"
+            ),
+            log_level=log_level,
+            max_replays_per_guild=_positive_int(
+                "MAX_REPLAYS_PER_GUILD", get("MAX_REPLAYS_PER_GUILD"), "a whole number above 0"
+            )
+            or DEFAULT_MAX_REPLAYS_PER_GUILD,
+        )
+
+    @property
+    def logging_level(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def _positive_int(name: str, value: str | None, expected: str) -> int | None:
+    if value is None:
+        return None
+    problem = ConfigError(f"{name} must be {expected}, not {value!r}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise problem from None
+    if number <= 0:
+        raise problem
+    return number

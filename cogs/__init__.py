@@ -1,0 +1,1 @@
+"""Feature extensions: thin adapters between slash commands and the archive layer."""
