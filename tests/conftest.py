@@ -1,0 +1,62 @@
+"""Shared fixtures: the real bot, on the real archive, in SimCord's simulated Discord.
+
+The bot syncs its commands to ``dev_guild_id`` in setup_hook, before any simulated guild exists.
+SimCord accepts a sync to a guild id it has not seen yet, so the tests pin that id up front and
+create the guild with it afterwards: commands are then synced exactly as in production, with
+strict_sync on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import simcord
+
+from bot import ArchiveBot, Settings, create_bot
+
+REPO = Path(__file__).resolve().parents[1]
+ARCHIVE = REPO / "data" / "we-are-expelled.txt"
+DEV_GUILD_ID = 111_111_111_111_111_111
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        token=None,
+        archive_path=ARCHIVE,
+        database_path=tmp_path / "archive.db",
+        jobs_path=tmp_path / "jobs.db",
+        dev_guild_id=DEV_GUILD_ID,
+        log_level="INFO",
+        max_replays_per_guild=1,
+    )
+
+
+@pytest.fixture
+async def simcord_bot(settings: Settings):
+    bot = create_bot(settings)
+    yield bot
+    # SimCord detaches the bot at the end of a test but never calls close(); ours closes the db.
+    await bot.close()
+
+
+@dataclass
+class World:
+    env: simcord.Env
+    guild: simcord.GuildHandle
+    channel: simcord.ChannelHandle
+    member: simcord.MemberActor
+
+    @property
+    def bot(self) -> ArchiveBot:
+        return self.env.bot  # type: ignore[return-value]
+
+
+@pytest.fixture
+def world(simcord_env: simcord.Env) -> World:
+    guild = simcord_env.create_guild("Archive readers", id=DEV_GUILD_ID)
+    channel = guild.create_text_channel("general")
+    member = guild.add_member(simcord_env.create_user("reader"))
+    return World(simcord_env, guild, channel, member)
