@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import aiosqlite
 import discord
@@ -48,12 +49,16 @@ def explain(error: app_commands.AppCommandError) -> str | None:
     if isinstance(error, UserFacingError):
         return str(error)
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down: you can use this command again in {error.retry_after:.0f} seconds."
+        # Rounded up: "in 0 seconds" would invite an immediate retry that fails again.
+        seconds = math.ceil(error.retry_after)
+        return (
+            f"Slow down: you can use this command again in {seconds} second{'s' * (seconds != 1)}."
+        )
     if isinstance(error, app_commands.MissingPermissions):
-        return f"You need the {_permission_names(error.missing_permissions)} permission to do that."
+        return f"You need {_permissions(error.missing_permissions)} to do that."
     if isinstance(error, app_commands.BotMissingPermissions):
         return (
-            f"I need the {_permission_names(error.missing_permissions)} permission in this channel"
+            f"I need {_permissions(error.missing_permissions)} in this channel"
             " to do that; ask a server admin to grant it."
         )
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -63,9 +68,12 @@ def explain(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
-def _permission_names(names: list[str]) -> str:
+def _permissions(names: list[str]) -> str:
     # Spelled the way Discord's settings screens show them, e.g. "Send Messages in Threads".
-    return ", ".join(f"**{n.replace('_', ' ').title().replace(' In ', ' in ')}**" for n in names)
+    shown = [f"**{n.replace('_', ' ').title().replace(' In ', ' in ')}**" for n in names]
+    if len(shown) == 1:
+        return f"the {shown[0]} permission"
+    return f"the {', '.join(shown[:-1])} and {shown[-1]} permissions"
 
 
 class ArchiveBot(commands.Bot):

@@ -157,6 +157,26 @@ class TestErrorHandler:
         assert [type(e) for e in world.env.errors] == [app_commands.BotMissingPermissions]
 
 
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            app_commands.CommandOnCooldown(app_commands.Cooldown(1, 60), 0.2),
+            "Slow down: you can use this command again in 1 second.",
+        ),
+        (
+            app_commands.MissingPermissions(["manage_threads", "send_messages_in_threads"]),
+            "You need the **Manage Threads** and **Send Messages in Threads** permissions"
+            " to do that.",
+        ),
+        (app_commands.CheckFailure(), "You can't use this command here."),
+        (app_commands.AppCommandError("internal detail"), None),
+    ],
+)
+def test_explain_names_expected_failures_and_leaves_bugs_to_the_apology(error, expected) -> None:
+    assert client.explain(error) == expected
+
+
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     # An empty DISCORD_TOKEN wins over a developer's .env (load_dotenv never overrides).
     environ = {**os.environ, "DISCORD_TOKEN": "", **env}
