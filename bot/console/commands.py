@@ -1,0 +1,220 @@
+"""Read a typed line the way Discord's command box does, using the bot's own command tree.
+
+``/search query:snitch`` names an option; ``/search snitch`` fills the first option, as typing
+straight after a command's name does in Discord; quotes keep spaces and colons inside one value.
+The tree supplies option names, types, choices and descriptions, so the console needs no list
+of its own and stays in step with the cogs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import discord
+from discord import app_commands
+
+OptionValue = str | int | float | bool
+
+# An optional `name:` then a value: "quoted", 'quoted', or a bare word. An unclosed quote runs
+# to the end of the line, which is almost always what the typist meant.
+_TOKEN = re.compile(r"""(?:(?P<name>[^\W\d][\w-]*):)?(?P<value>"[^"]*(?:"|$)|'[^']*(?:'|$)|\S*)""")
+_INTEGER = re.compile(r"[-+]?\d+")
+_BOOLEANS = {
+    **dict.fromkeys(("true", "yes", "on", "1"), True),
+    **dict.fromkeys(("false", "no", "off", "0"), False),
+}
+_TYPE_NAMES = {
+    discord.AppCommandOptionType.string: "text",
+    discord.AppCommandOptionType.integer: "whole number",
+    discord.AppCommandOptionType.number: "number",
+    discord.AppCommandOptionType.boolean: "true or false",
+}
+
+
+class InputError(ValueError):
+    """What was typed is not something Discord's command box would accept; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    name: str
+    options: dict[str, OptionValue]
+
+    def __str__(self) -> str:
+        return " ".join([f"/{self.name}", *(f"{k}:{v}" for k, v in self.options.items())])
+
+
+class CommandCatalog:
+    """The slash commands a user can run, keyed by the name typed after the slash."""
+
+    def __init__(self, commands: Mapping[str, app_commands.Command]) -> None:
+        self._commands = dict(sorted(commands.items()))
+
+    @classmethod
+    def from_tree(
+        cls, tree: app_commands.CommandTree, names: Iterable[str], guild: discord.abc.Snowflake
+    ) -> CommandCatalog:
+        """The commands among ``names`` (what the user may run, e.g. "group sub") in the tree."""
+        found: dict[str, app_commands.Command] = {}
+        for name in names:
+            command = _lookup(tree, name.split(), guild)
+            if command is not None:
+                found[name] = command
+        return cls(found)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._commands)
+
+    def parse(self, line: str) -> Invocation:
+        """``line`` without its leading slash, e.g. ``search query:"a phrase"``."""
+        name, rest = self._split_name(line.strip())
+        command = self._commands[name]
+        params = {p.display_name: p for p in command.parameters}
+        named: dict[str, str] = {}
+        positional: list[str] = []
+        for option, value in _tokens(rest):
+            if option is None:
+                positional.append(value)
+            elif option not in params:
+                raise InputError(
+                    f"/{name} has no option {option}: (it takes {_option_list(command)})."
+                    " Put text with a colon in quotes."
+                )
+            elif option in named:
+                raise InputError(f"{option}: is given twice.")
+            elif not value:
+                raise InputError(f"{option}: needs a value after the colon.")
+            else:
+                named[option] = value
+        if positional:
+            if not command.parameters:
+                raise InputError(f"/{name} takes no options.")
+            first = command.parameters[0].display_name
+            if first in named:
+                raise InputError(f"{first}: is given twice (once by name, once as plain text).")
+            named = {first: " ".join(positional), **named}
+        missing = [
+            p.display_name for p in command.parameters if p.required and p.display_name not in named
+        ]
+        if missing:
+            raise InputError(
+                f"/{name} needs {', '.join(f'{n}:' for n in missing)} (try `help {name}`)."
+            )
+        return Invocation(name, {k: _convert(params[k], v) for k, v in named.items()})
+
+    def _split_name(self, line: str) -> tuple[str, str]:
+        # Longest match first, so "group sub" wins over a command called "group".
+        for name in sorted(self._commands, key=len, reverse=True):
+            if line == name or line.startswith(name + " "):
+                return name, line[len(name) :]
+        typed = line.split(maxsplit=1)[0] if line else ""
+        raise InputError(f"There is no /{typed} command. Type `help` to list the commands.")
+
+    def help(self, name: str | None = None) -> str:
+        """Every command with its options, or one command when ``name`` is given."""
+        if name is not None:
+            name = name.removeprefix("/")
+            if name not in self._commands:
+                raise InputError(f"There is no /{name} command. Type `help` to list the commands.")
+            return _describe(name, self._commands[name])
+        return "\n\n".join(_describe(n, c) for n, c in self._commands.items())
+
+    def completions(self, before: str) -> list[str]:
+        """Ways to finish the last word of ``before`` (the line up to the cursor)."""
+        words = before.split(" ")
+        if len(words) == 1:
+            slash = "/" if before.startswith("/") else ""
+            return [f"{slash}{n} " for n in self._commands if f"{slash}{n}".startswith(before)]
+        command = self._commands.get(" ".join(words[:-1]).removeprefix("/").split(" ")[0])
+        if command is None:
+            return []
+        return [
+            f"{p.display_name}:" for p in command.parameters if p.display_name.startswith(words[-1])
+        ]
+
+
+def _lookup(
+    tree: app_commands.CommandTree, path: list[str], guild: discord.abc.Snowflake
+) -> app_commands.Command | None:
+    # A guild's own command shadows a global one of the same name, as in Discord.
+    node = tree.get_command(path[0], guild=guild) or tree.get_command(path[0])
+    for part in path[1:]:
+        node = node.get_command(part) if isinstance(node, app_commands.Group) else None
+    return node if isinstance(node, app_commands.Command) else None
+
+
+def _tokens(text: str) -> list[tuple[str | None, str]]:
+    tokens = []
+    position = 0
+    while (position := _skip_spaces(text, position)) < len(text):
+        match = _TOKEN.match(text, position)
+        assert match is not None  # the value alternative matches any non-space character
+        position = match.end()
+        tokens.append((match["name"], _unquote(match["value"])))
+    return tokens
+
+
+def _skip_spaces(text: str, position: int) -> int:
+    return len(text) - len(text[position:].lstrip())
+
+
+def _unquote(value: str) -> str:
+    if value[:1] in "\"'" and value:
+        return value[1:-1] if len(value) > 1 and value[-1] == value[0] else value[1:]
+    return value
+
+
+def _convert(param: app_commands.Parameter, raw: str) -> OptionValue:
+    """The typed value Discord would send for ``raw`` typed into ``param``."""
+    name = param.display_name
+    if param.choices:
+        for choice in param.choices:
+            if raw.casefold() in (choice.name.casefold(), str(choice.value).casefold()):
+                return choice.value
+        names = ", ".join(c.name for c in param.choices)
+        raise InputError(f"{name}: must be one of {names}, not {raw!r}.")
+    kind = param.type
+    if kind is discord.AppCommandOptionType.string:
+        return raw
+    if kind is discord.AppCommandOptionType.integer:
+        if not _INTEGER.fullmatch(raw):
+            raise InputError(f"{name}: needs a whole number, not {raw!r}.")
+        return int(raw)
+    if kind is discord.AppCommandOptionType.number:
+        try:
+            return float(raw)
+        except ValueError:
+            raise InputError(f"{name}: needs a number, not {raw!r}.") from None
+    if kind is discord.AppCommandOptionType.boolean:
+        if raw.casefold() not in _BOOLEANS:
+            raise InputError(f"{name}: needs true or false, not {raw!r}.")
+        return _BOOLEANS[raw.casefold()]
+    # Users, channels, roles and files are picked from Discord's own menus: nothing to type.
+    raise InputError(f"{name}: is a {kind.name} option, which the console cannot fill.")
+
+
+def _option_list(command: app_commands.Command) -> str:
+    if not command.parameters:
+        return "no options"
+    return ", ".join(f"{p.display_name}:" for p in command.parameters)
+
+
+def _describe(name: str, command: app_commands.Command) -> str:
+    usage = " ".join(
+        f"{p.display_name}:<{_type_name(p)}>"
+        if p.required
+        else f"[{p.display_name}:<{_type_name(p)}>]"
+        for p in command.parameters
+    )
+    lines = [f"/{name} {usage}".rstrip(), f"    {command.description}"]
+    lines += [f"    {p.display_name}: {p.description}" for p in command.parameters]
+    return "\n".join(lines)
+
+
+def _type_name(param: app_commands.Parameter) -> str:
+    if param.choices:
+        return "|".join(c.name for c in param.choices)
+    return _TYPE_NAMES.get(param.type, param.type.name)

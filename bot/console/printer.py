@@ -1,0 +1,136 @@
+"""Turn what the bot posts (text, embeds, buttons, menus, threads) into terminal text.
+
+Embeds arrive already rendered by bot.render for Discord; here they only lose what a terminal
+cannot show: markdown escapes become the characters Discord would display, and a block quote
+becomes "> " lines. Bold stays as ``**word**`` in plain output (so search matches still stand
+out in a transcript) and becomes real bold on a colour terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import discord
+
+# What Discord hides: a backslash before punctuation, and the zero-width spaces that break
+# mentions. Bold markers are matched in the same pass so that an escaped "\*\*" stays literal.
+_MARKUP = re.compile(r"\\([!-/:-@\[-`{-~])|\*\*|\u200b")
+_SUMMARY = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """ANSI styling for a terminal; the plain style (pipes, files) adds no escape codes."""
+
+    colour: bool
+
+    def bold(self, text: str) -> str:
+        return f"\x1b[1m{text}\x1b[22m" if self.colour else text
+
+    def dim(self, text: str) -> str:
+        return f"\x1b[2m{text}\x1b[22m" if self.colour else text
+
+    def markdown(self, text: str) -> str:
+        """Discord markdown as a terminal would best show it."""
+        bold = False
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal bold
+            if match[1]:
+                return match[1]
+            if match[0] == "**":
+                if not self.colour:
+                    return "**"
+                bold = not bold
+                return "\x1b[1m" if bold else "\x1b[22m"
+            return ""
+
+        return _MARKUP.sub(replace, text) + ("\x1b[22m" if bold else "")
+
+
+def summary(message: discord.Message) -> str:
+    """A few words that identify a message, for "reply to" lines."""
+    text = message.content or next((e.title for e in message.embeds if e.title), "")
+    first = Style(colour=False).markdown(text).strip().splitlines()[0] if text.strip() else ""
+    if not first:
+        return f"message {message.id}"
+    return f"“{first[:_SUMMARY]}…”" if len(first) > _SUMMARY else f"“{first}”"
+
+
+def format_message(
+    message: discord.Message,
+    style: Style,
+    *,
+    where: str | None = None,
+    parent: str | None = None,
+    edited: bool = False,
+) -> str:
+    """One message, headed by its author; ``where`` names a thread, ``parent`` a replied-to one."""
+    if message.type is discord.MessageType.thread_created:
+        return style.dim(f"{message.author.display_name} started a thread: #{message.content}")
+    notes = [f"in #{where}"] if where else []
+    if message.flags.ephemeral:
+        notes.append("only you can see this")
+    if edited:
+        notes.append("edited")
+    header = style.bold(message.author.display_name)
+    lines = [f"{header} {style.dim('(' + ', '.join(notes) + ')')}" if notes else header]
+    if parent is not None:
+        lines.append(style.dim(f"↪ reply to {parent}"))
+    if message.content:
+        lines += style.markdown(message.content).splitlines()
+    for embed in message.embeds:
+        lines += _embed_lines(embed, style)
+    lines += _component_lines(message.components, style)
+    if len(lines) == 1 and not message.attachments:
+        # Deferred and never answered: Discord keeps showing the placeholder.
+        lines.append(style.dim(f"{message.author.display_name} is thinking…"))
+    lines += [style.dim(f"[file] {a.filename}") for a in message.attachments]
+    return "\n".join(lines[:1] + [f"  {line}".rstrip() for line in lines[1:]])
+
+
+def _embed_lines(embed: discord.Embed, style: Style) -> list[str]:
+    top = "┌─ " + style.bold(style.markdown(embed.title)) if embed.title else "┌─"
+    body: list[str] = []
+    if embed.author.name:
+        body.append(style.dim(embed.author.name))
+    if embed.description:
+        body += _quoted(style.markdown(embed.description))
+    for field in embed.fields:
+        body.append(style.bold(style.markdown(field.name or "")))
+        body += [f"  {line}" for line in _quoted(style.markdown(field.value or ""))]
+    bottom = "└─ " + style.dim(embed.footer.text) if embed.footer.text else "└─"
+    return [top, *(f"│ {line}" for line in body), bottom]
+
+
+def _quoted(text: str) -> list[str]:
+    # ">>> " quotes everything after it; as text, each line carries its own "> ".
+    if text.startswith(">>> "):
+        return [f"> {line}" for line in text[4:].splitlines()]
+    return text.splitlines()
+
+
+def _component_lines(rows: Iterable[discord.Component], style: Style) -> list[str]:
+    lines = []
+    for row in rows:
+        items = row.children if isinstance(row, discord.ActionRow) else [row]
+        buttons = [_button(item) for item in items if isinstance(item, discord.Button)]
+        if buttons:
+            lines.append(" ".join(buttons))
+        for item in items:
+            if isinstance(item, discord.SelectMenu):
+                lines.append(f"menu: {item.placeholder or 'choose'}")
+                lines += [
+                    f"  • {o.label}" + (style.dim(f" ({o.description})") if o.description else "")
+                    for o in item.options
+                ]
+    return lines
+
+
+def _button(button: discord.Button) -> str:
+    label = button.label or (str(button.emoji) if button.emoji else "?")
+    if button.url:
+        return f"[{label} ↗ {button.url}]"
+    return f"[{label} (disabled)]" if button.disabled else f"[{label}]"

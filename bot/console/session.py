@@ -1,0 +1,187 @@
+"""One console session: a user in a simulated server, driving the real bot one line at a time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import discord
+import simcord
+from discord import app_commands
+
+from bot.client import explain
+from bot.console.commands import CommandCatalog, InputError
+from bot.console.printer import Style, format_message, summary
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+HELP_VERBS = """\
+Console:
+click <label>     press the button with that label on the newest message that has it
+select <option>   choose that option in the newest menu that offers it
+help [command]    this list, or one command's options;  ?  does the same
+quit              leave (Ctrl-D too)
+Type a command as in Discord: /search query:snitch, or /search snitch to fill the first option;
+quote text with spaces or colons: /search query:"democratic centralism"."""
+
+
+@dataclass
+class Seen:
+    """What a message looked like when it was last printed, to notice edits."""
+
+    text: str
+    summary: str
+
+
+class Session:
+    def __init__(
+        self,
+        env: simcord.Env,
+        channel: simcord.ChannelHandle,
+        you: simcord.MemberActor,
+        catalog: CommandCatalog,
+        style: Style,
+        wait_until_idle: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.env = env
+        self.channel = channel
+        self.you = you
+        self.catalog = catalog
+        self.style = style
+        self._wait_until_idle = wait_until_idle
+        self._seen: dict[int, Seen] = {}
+
+    async def handle(self, line: str) -> bool:
+        """Run one typed line and print what the user would see; False means leave."""
+        verb, _, rest = line.strip().partition(" ")
+        rest = rest.strip()
+        try:
+            if verb.lower() in ("quit", "exit"):
+                return False
+            if verb.lower() in ("help", "?"):
+                print(self.catalog.help(rest) if rest else self._help())
+            elif verb.lower() == "click":
+                await self._interact(lambda: self._click(rest))
+            elif verb.lower() == "select":
+                await self._interact(lambda: self._select(rest))
+            elif line.strip():
+                invocation = self.catalog.parse(line.strip().removeprefix("/"))
+                await self._interact(
+                    lambda: self.you.slash(self.channel, invocation.name, **invocation.options)
+                )
+        except InputError as error:
+            print(f"✗ {error}")
+        except simcord.SetupError as error:
+            # SimCord refuses what a real Discord client would not let the user do at all.
+            print(f"✗ Discord would not allow that: {str(error).splitlines()[0]}")
+        except discord.HTTPException as error:
+            print(f"✗ Discord refused: {error.text or error}")
+        except TimeoutError:
+            print("✗ The bot is still busy after waiting; its output so far is shown above.")
+            self._print_new()
+        return True
+
+    def _help(self) -> str:
+        return f"Commands:\n{self.catalog.help()}\n\n{HELP_VERBS}"
+
+    async def _interact(self, action: Callable[[], Awaitable[simcord.InteractionResult]]) -> None:
+        errors_before = self.env.error_cursor
+        result = await action()
+        await self._wait_until_idle()
+        self._print_new()
+        if not result.acknowledged:
+            print(self.style.dim("✗ The application did not respond"))
+        for error in self.env.errors_since(errors_before):
+            # The user has already been told about expected failures; anything else is a bug
+            # that the bot logs with its traceback, so one line here ties it to this command.
+            if not (isinstance(error, app_commands.AppCommandError) and explain(error)):
+                log.warning("The bot raised %s: %s", type(error).__name__, error)
+
+    def _visible(self) -> list[tuple[discord.Message, str | None]]:
+        """Messages the user can see in the channel and its threads, oldest first."""
+        found = [(m, None) for m in self.channel.history(viewer=self.you)]
+        for thread in self.channel.threads:
+            found += [(m, thread.name) for m in thread.history(viewer=self.you)]
+        return sorted(found, key=lambda pair: pair[0].id)
+
+    def _print_new(self) -> None:
+        """Print messages that appeared or changed since the last command."""
+        for message, where in self._visible():
+            parent = None
+            if message.reference is not None and message.reference.message_id is not None:
+                known = self._seen.get(message.reference.message_id)
+                parent = known.summary if known else f"message {message.reference.message_id}"
+            text = format_message(message, self.style, where=where, parent=parent)
+            before = self._seen.get(message.id)
+            if before is None:
+                print(text)
+            elif before.text != text:
+                print(format_message(message, self.style, where=where, parent=parent, edited=True))
+            self._seen[message.id] = Seen(text, summary(message))
+
+    def _newest(
+        self, find: Callable[[discord.Component], _T | None]
+    ) -> tuple[discord.Message, discord.Component, _T] | None:
+        """The newest visible message with a component ``find`` accepts, that one and its find."""
+        for message, _ in reversed(self._visible()):
+            for item in _items(message.components):
+                if (found := find(item)) is not None:
+                    return message, item, found
+        return None
+
+    async def _click(self, label: str) -> simcord.InteractionResult:
+        if not label:
+            raise InputError("Say which button: click <label>, e.g. click Next.")
+
+        def button(item: discord.Component) -> str | None:
+            # Matched in any letter case, as typing "click next" clearly means the Next button.
+            if isinstance(item, discord.Button) and item.label:
+                return item.label if item.label.casefold() == label.casefold() else None
+            return None
+
+        target = self._newest(button)
+        if target is None:
+            raise InputError(f"No button labelled {label!r}. {self._on_screen()}")
+        message, _, exact = target
+        return await self.you.click(message, label=exact)
+
+    async def _select(self, option: str) -> simcord.InteractionResult:
+        if not option:
+            raise InputError("Say which option: select <option>, e.g. select Comment 3.")
+
+        def offered(item: discord.Component) -> str | None:
+            if not isinstance(item, discord.SelectMenu):
+                return None
+            wanted = option.casefold()
+            return next(
+                (o.value for o in item.options if wanted in (o.label.casefold(), o.value)), None
+            )
+
+        target = self._newest(offered)
+        if target is None:
+            raise InputError(f"No menu offers {option!r}. {self._on_screen()}")
+        message, menu, value = target
+        assert isinstance(menu, discord.SelectMenu)
+        return await self.you.select(message, [value], custom_id=menu.custom_id)
+
+    def _on_screen(self) -> str:
+        labels = [
+            item.label
+            for message, _ in self._visible()
+            for item in _items(message.components)
+            if isinstance(item, discord.Button) and item.label and not item.disabled
+        ]
+        if not labels:
+            return "There are no buttons to press right now."
+        return "Buttons on screen: " + ", ".join(dict.fromkeys(labels)) + "."
+
+
+def _items(rows: list[discord.Component]) -> list[discord.Component]:
+    return [
+        item
+        for row in rows
+        for item in (row.children if isinstance(row, discord.ActionRow) else [row])
+    ]
