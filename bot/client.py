@@ -17,7 +17,13 @@ from bot.errors import UserFacingError
 log = logging.getLogger(__name__)
 
 # Every feature is one extension; a broken one is logged and skipped so the others still serve.
-EXTENSIONS: tuple[str, ...] = ("cogs.about",)
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.about",
+    "cogs.resolution",
+    "cogs.members",
+    "cogs.comment",
+    "cogs.search",
+)
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 

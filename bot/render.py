@@ -23,6 +23,7 @@ from typing import Protocol
 import discord
 
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
+from bot.markdown import escape_archive_text, neutralise_mentions
 
 # Discord's limits, in characters (code points, which is what Python's len() and discord.py's
 # len(embed) count).
@@ -50,64 +51,6 @@ CONTEXT_LABEL = 80
 # Archive text that ends up in titles and field names is cut to this before escaping, so that the
 # escaped form (at most twice as long) plus our own wording stays under the 256-character limits.
 _NAME_LABEL = 100
-
-# --- escaping -------------------------------------------------------------------------------
-
-_MARKUP = re.compile(
-    r"""
-    # Links stay as they are: a backslash inside a URL would become part of the link.
-    # (Same shapes discord.utils.escape_markdown leaves alone.)
-    (?P<url> <[^:\s>]+:/[^\s>]+> | (?:https?|steam)://[^\s<]+[^<.,:;"'\]\s] )
-    # Inline markup and masked links are escaped wherever they occur, paired or not, so that no
-    # later split can leave an unescaped opener in one part and its closer in another.
-    | (?P<inline> [\\*_~`|\[] )
-    # Block markup only counts at the start of a line, but any whitespace may become the start of
-    # a message or embed once the text is split, so it is escaped after every whitespace. A word
-    # too long for the limit is cut mid-word, so a marker that ends a word (and would be followed
-    # by a space) is escaped too.
-    | (?P<block>
-        (?: ^ | (?<=\s) ) (?: > | \#(?=\#{0,2}(?:\s|$)) | [-+](?=(?:\#{1,3})?(?:\s|$)) )
-        | [>\#+-](?=\#*(?:\s|$))
-      )
-    | (?P<number> [0-9]+ )(?=\.(?:\s|$))
-    """,
-    re.VERBOSE,
-)
-
-# A zero-width space after '@' or '<' keeps the text looking the same while making it something
-# Discord no longer parses as a mention, channel link, emoji, command or timestamp. Unlike the
-# markdown escapes this is idempotent, which is why search_embed can apply it to snippets.
-_MENTION = re.compile(r"@(?=everyone|here)|<(?=[@#/:]|(?:a|t|id):)", re.IGNORECASE)
-_ZWSP = "\u200b"
-
-
-def _escape_markup(match: re.Match[str]) -> str:
-    if match["url"]:
-        return match["url"]
-    if match["number"]:
-        # "1. item" is an ordered list; the backslash belongs before the dot.
-        return match["number"] + "\\"
-    return "\\" + match[0]
-
-
-def _neutralise_mentions(text: str) -> str:
-    return _MENTION.sub(lambda m: m[0] + _ZWSP, text)
-
-
-def escape_archive_text(text: str) -> str:
-    """Return archive text escaped so that Discord shows it literally and it cannot ping.
-
-    Markdown (``* _ ~ ` |``, masked links, quotes, headings, ``-#`` subtext, list markers) is
-    backslash-escaped, URLs are left intact, and ``@everyone``, ``@here``, user, role and channel
-    mentions get a zero-width space so they neither render nor notify, whatever the message's
-    allowed_mentions say.
-
-    Apply it exactly once, to raw archive text, before splitting or adding our own markup: it is
-    not idempotent (a second pass escapes the first pass's backslashes, which then show).
-    Discord's own ``escape_markdown`` misses indented and numbered list markers and markup that
-    only becomes a line start when long text is split, and it leaves mentions alone.
-    """
-    return _neutralise_mentions(_MARKUP.sub(_escape_markup, text))
 
 
 # --- splitting ------------------------------------------------------------------------------
@@ -483,7 +426,7 @@ def search_embed(page: SearchPageLike, page_size: int) -> discord.Embed:
     spare = EMBED_DESCRIPTION - sum(len(line) + 2 for line in lines + headings) - len(headings)
     per_snippet = spare // max(len(page.hits), 1)
     for heading, hit in zip(headings, page.hits, strict=True):
-        snippet = _shorten_snippet(_neutralise_mentions(hit.snippet), per_snippet)
+        snippet = _shorten_snippet(neutralise_mentions(hit.snippet), per_snippet)
         lines.append(f"{heading}\n{snippet}")
 
     embed = discord.Embed(title=title, description="\n\n".join(lines))

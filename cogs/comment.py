@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.archive import queries
+from bot.archive.models import Comment
+from bot.replies import send_embeds
+from bot.transformers import CommentTransformer
+
+if TYPE_CHECKING:
+    from bot.client import ArchiveBot
+
+
+async def comment_embeds(bot: ArchiveBot, comment: Comment) -> list[discord.Embed]:
+    """A comment in full with its context, as /comment and search's "Open" show it."""
+    above = await queries.ancestors(bot.db, comment.id)
+    replies = await queries.descendant_count(bot.db, comment.id)
+    return render.comment_embeds(comment, above, replies)
+
+
+class CommentCog(commands.Cog):
+    """Shows one comment in full, with the comments it answers for context."""
+
+    def __init__(self, bot: ArchiveBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="comment")
+    @app_commands.describe(id="The comment's id, such as 3 or 3.2.1 (type an id or a word)")
+    async def comment(
+        self,
+        interaction: discord.Interaction,
+        id: app_commands.Transform[Comment, CommentTransformer],  # noqa: A002
+    ) -> None:
+        """Show one comment in full, with its context and the number of replies under it."""
+        await send_embeds(interaction, await comment_embeds(self.bot, id))
+
+
+async def setup(bot: ArchiveBot) -> None:
+    await bot.add_cog(CommentCog(bot))

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.archive import queries
+from bot.replies import send_embeds
+
+if TYPE_CHECKING:
+    from bot.client import ArchiveBot
+
+
+class ResolutionCog(commands.Cog):
+    """Quotes the resolution that expelled the faction, with its recorded vote."""
+
+    def __init__(self, bot: ArchiveBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="resolution")
+    async def resolution(self, interaction: discord.Interaction) -> None:
+        """Quote the resolution as the archive records it, with its date and vote."""
+        resolution = await queries.get_resolution(self.bot.db)
+        post = await queries.get_post(self.bot.db)
+        await send_embeds(interaction, render.resolution_embeds(resolution, post))
+
+
+async def setup(bot: ArchiveBot) -> None:
+    await bot.add_cog(ResolutionCog(bot))
