@@ -1,0 +1,221 @@
+"""The offline console, driven as a newcomer would: `python -m bot console` with typed lines.
+
+Each scripted run starts the real bot in SimCord (about a second), so related commands share a
+run. The command-line parser is also tested on its own, against a small command tree, for the
+option types the archive's commands do not use.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import discord
+import pytest
+from discord import app_commands
+from discord.app_commands import Choice
+
+from bot.console.commands import CommandCatalog, InputError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def console_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of a fresh machine: no token, and a database of its own."""
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    # Shared by the module's runs: the first one ingests the archive, the others reuse it.
+    env["DATABASE_PATH"] = str(tmp_path_factory.mktemp("console") / "archive.db")
+    return env
+
+
+def console(env: dict[str, str], *lines: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=REPO,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def transcript(run: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """Each command's output, keyed by the command line as typed."""
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    blocks = {}
+    for block in run.stdout.split("\n> "):
+        command, _, output = block.removeprefix("> ").partition("\n")
+        blocks[command] = output.rstrip("\n")
+    return blocks
+
+
+def test_reading_commands_answer_as_in_discord(console_env):
+    out = transcript(
+        console(console_env, "/about", "/resolution", "/members city:Boston", "/comment id:3.2")
+    )
+
+    about = out["/about"]
+    assert about.startswith("TestBot (only you can see this)\n")
+    assert "┌─ We are expelled" in about
+    assert "`/search` Find comments by keyword" in about
+
+    assert out["/resolution"].startswith("TestBot\n")
+    assert "┌─ Resolution" in out["/resolution"]
+    assert "│ > We, the delegates of the International Socialist Organization" in out["/resolution"]
+
+    assert "┌─ Members in Boston" in out["/members city:Boston"]
+    assert "6 members of 26 in the archive." in out["/members city:Boston"]
+
+    comment = out["/comment id:3.2"]
+    assert "┌─ Comment 3.2" in comment
+    assert "│ Violation of democratic centralism?" in comment
+    assert "└─ 9 replies" in comment
+
+
+def test_search_results_page_with_buttons_and_open_from_the_menu(console_env):
+    out = transcript(
+        console(
+            console_env,
+            "/search query:snitch",
+            "/search democratic",
+            "select Comment 3.2",
+            "click Next",
+            "click Post to channel",
+        )
+    )
+
+    snitch = out["/search query:snitch"]
+    assert "┌─ Search: snitch" in snitch
+    assert "“**snitch**-jacketing”" in snitch
+    assert "[Previous (disabled)] [Next (disabled)] [Post to channel]" in snitch
+
+    first_page = out["/search democratic"]
+    assert "└─ Results 1–5 of 13 · page 1 of 3" in first_page
+    assert "  • Comment 3.2 (reply to 3)" in first_page
+
+    assert "┌─ Comment 3.2" in out["select Comment 3.2"]
+
+    # Next edits the results in place, as Discord does.
+    assert out["click Next"].startswith("TestBot (only you can see this, edited)\n")
+    assert "└─ Results 6–10 of 13 · page 2 of 3" in out["click Next"]
+    assert "[Previous] [Next] [Post to channel]" in out["click Next"]
+
+    # Posting shares the current page with the channel: the new message is not ephemeral.
+    posted = out["click Post to channel"]
+    assert posted.startswith("TestBot\n")
+    assert "Results 6–10 of 13" in posted
+
+
+def test_user_mistakes_get_one_line_and_the_console_carries_on(console_env):
+    run = console(
+        console_env,
+        "/nope",
+        "/search foo:bar",
+        "/comment",
+        "/about extra words",
+        "click Nowhere",
+        "/comment id:999",
+        "/members city:Atlantis",
+        "quit",
+        "/about",
+    )
+    out = transcript(run)
+
+    assert out["/nope"] == "✗ There is no /nope command. Type `help` to list the commands."
+    assert out["/search foo:bar"].startswith("✗ /search has no option foo: (it takes query:).")
+    assert out["/comment"].startswith("✗ /comment needs id:")
+    assert out["/about extra words"].startswith("✗ /about takes no options.")
+    assert out["click Nowhere"].startswith("✗ No button labelled 'Nowhere'.")
+    # The bot itself answers what only the archive can judge, as it would in Discord.
+    assert "There is no comment 999 in the archive." in out["/comment id:999"]
+    assert "No member is listed in “Atlantis”." in out["/members city:Atlantis"]
+    # quit leaves at once: the line after it never runs.
+    assert "/about" not in out
+
+
+def test_help_lists_every_command_with_its_options(console_env):
+    out = transcript(console(console_env, "help", "? search"))
+
+    listing = out["help"]
+    for command in (
+        "/about",
+        "/comment id:<text>",
+        "/members [city:<text>]",
+        "/search query:<text>",
+    ):
+        assert f"\n{command}\n" in f"\n{listing}"
+    assert "click <label>" in listing
+    assert out["? search"].startswith("/search query:<text>\n    Find comments by keyword")
+
+
+# --- the command line, against a tree with every kind of option -----------------------------
+
+
+@pytest.fixture
+def catalog() -> CommandCatalog:
+    @app_commands.command(description="Try every option type")
+    @app_commands.describe(word="a word", count="how many", ratio="a share", loud="shout?")
+    @app_commands.choices(colour=[Choice(name="Red", value="r"), Choice(name="Blue", value="b")])
+    async def sample(
+        interaction: discord.Interaction,
+        word: str,
+        count: int = 1,
+        ratio: float = 0.5,
+        loud: bool = False,
+        colour: str = "r",
+    ) -> None:
+        pass
+
+    return CommandCatalog({"sample": sample})
+
+
+@pytest.mark.parametrize(
+    ("line", "options"),
+    [
+        ("sample hello", {"word": "hello"}),
+        ("sample two words", {"word": "two words"}),
+        ('sample word:"a: b" count:3', {"word": "a: b", "count": 3}),
+        ("sample count:-2 hi", {"word": "hi", "count": -2}),
+        ("sample x ratio:0.25 loud:yes", {"word": "x", "ratio": 0.25, "loud": True}),
+        ("sample x loud:OFF colour:blue", {"word": "x", "loud": False, "colour": "b"}),
+        ("sample 'unclosed quote", {"word": "unclosed quote"}),
+    ],
+)
+def test_a_typed_line_becomes_typed_options(catalog, line, options):
+    invocation = catalog.parse(line)
+    assert (invocation.name, invocation.options) == ("sample", options)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("sample x count:three", "count: needs a whole number, not 'three'."),
+        ("sample x ratio:half", "ratio: needs a number, not 'half'."),
+        ("sample x loud:maybe", "loud: needs true or false, not 'maybe'."),
+        ("sample x colour:green", "colour: must be one of Red, Blue, not 'green'."),
+        ("sample count:2", "/sample needs word: (try `help sample`)."),
+        ("sample x word:y", "word: is given twice (once by name, once as plain text)."),
+        ("sample x count:1 count:2", "count: is given twice."),
+        ("sample x count:", "count: needs a value after the colon."),
+        ("sample x size:2", "/sample has no option size: (it takes word:, count:, ratio:, loud:,"),
+        ("other", "There is no /other command."),
+    ],
+)
+def test_a_bad_line_is_explained_in_one_line(catalog, line, message):
+    with pytest.raises(InputError) as raised:
+        catalog.parse(line)
+    assert str(raised.value).startswith(message)
+
+
+def test_tab_completes_commands_then_options(catalog):
+    assert catalog.completions("/sa") == ["/sample "]
+    assert catalog.completions("sa") == ["sample "]
+    assert catalog.completions("/sample x c") == ["count:", "colour:"]
+    assert catalog.completions("/nothing c") == []
