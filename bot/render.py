@@ -18,11 +18,11 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import discord
 
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
+from bot.archive.search import SearchHit, SearchPage
 from bot.markdown import escape_archive_text, neutralise_mentions
 
 # Discord's limits, in characters (code points, which is what Python's len() and discord.py's
@@ -365,30 +365,6 @@ def comment_embeds(
 
 
 # Read-only properties, so that search's dataclasses (and test doubles) match structurally.
-class SearchHitLike(Protocol):
-    @property
-    def comment_id(self) -> str: ...
-    @property
-    def depth(self) -> int: ...
-    @property
-    def parent_id(self) -> str | None: ...
-    @property
-    def snippet(self) -> str: ...
-
-
-class SearchPageLike(Protocol):
-    @property
-    def query(self) -> str: ...
-    @property
-    def hits(self) -> Sequence[SearchHitLike]: ...
-    @property
-    def total(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
-    @property
-    def suggestion(self) -> str | None: ...
-
-
 _BOLD = re.compile(r"(?<!\\)\*\*")
 
 
@@ -402,13 +378,13 @@ def _shorten_snippet(snippet: str, limit: int) -> str:
     return short + "**" if len(_BOLD.findall(short)) % 2 else short
 
 
-def _hit_heading(hit: SearchHitLike) -> str:
+def _hit_heading(hit: SearchHit) -> str:
     if hit.parent_id is None:
         return f"**{hit.comment_id}** (top level)"
     return f"**{hit.comment_id}** (reply to {hit.parent_id}, depth {hit.depth})"
 
 
-def search_embed(page: SearchPageLike, page_size: int) -> discord.Embed:
+def search_embed(page: SearchPage, page_size: int) -> discord.Embed:
     """One page of search results as a single embed.
 
     Snippets come from the search layer already escaped, with matches in bold; they are not
@@ -436,6 +412,8 @@ def search_embed(page: SearchPageLike, page_size: int) -> discord.Embed:
         footer = f"Results {first}–{last} of {page.total}"
         if pages > 1:
             footer += f" · page {page.offset // page_size + 1} of {pages}"
+        if page.unranked:
+            footer += " · too many matches to rank: in page order, add words to narrow it"
         embed.set_footer(text=footer)
     return embed
 
@@ -464,3 +442,31 @@ def comment_message_parts(comment: Comment) -> list[str]:
         return [heading]
     parts[0] = f"{heading}\n{parts[0]}"
     return parts
+
+
+def about_embed(
+    post: Post, counts: dict[str, int], command_list: Sequence[tuple[str, str]]
+) -> discord.Embed:
+    """The /about card: the archived post, the archive's size, and the commands to read it."""
+    commands_text = "\n".join(f"`/{name}` {description}" for name, description in command_list)
+    embed = discord.Embed(
+        title=escape_archive_text(post.title),
+        # The description rather than a field holds the commands: fields stop at 1024 characters.
+        description=(
+            f"An archive of this post from {post.date.day} {post.date:%B %Y} and the discussion"
+            f" under it, to read, search and replay here.\n\n**Commands**\n{commands_text}"
+        ),
+        colour=discord.Colour.blurple(),
+    )
+    embed.add_field(
+        name="In the archive",
+        value="\n".join(
+            (
+                f"{counts['comments']} comments",
+                f"{counts['pingbacks']} pingbacks from other sites",
+                f"{counts['placeholders']} placeholders for comments the page lacks",
+                f"{counts['members']} members named in the resolution",
+            )
+        ),
+    )
+    return embed

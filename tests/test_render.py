@@ -1,13 +1,13 @@
 import datetime as dt
 import random
 import re
-from types import SimpleNamespace
 
 import discord
 import pytest
 
 from bot import render
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
+from bot.archive.search import SearchHit, SearchPage
 from bot.render import (
     comment_embeds,
     comment_message_parts,
@@ -414,15 +414,12 @@ def test_members_embeds_split_many_cities_and_long_lists() -> None:
     assert [f.name for f in fields if f.name != "Big (300)"] == [f"City{c} (3)" for c in range(30)]
 
 
-def hit(comment_id: str, parent_id: str | None, snippet: str) -> SimpleNamespace:
-    depth = comment_id.count(".") + 1
-    return SimpleNamespace(
-        comment_id=comment_id, depth=depth, parent_id=parent_id, position=0, snippet=snippet
-    )
+def hit(comment_id: str, parent_id: str | None, snippet: str) -> SearchHit:
+    return SearchHit(comment_id, comment_id.count(".") + 1, parent_id, 0, snippet)
 
 
 def test_search_embed_lists_hits_without_re_escaping() -> None:
-    page = SimpleNamespace(
+    page = SearchPage(
         query="expel*",
         hits=[
             hit("3.2.1", "3.2", "we were **expelled** from a\\_b"),
@@ -430,7 +427,6 @@ def test_search_embed_lists_hits_without_re_escaping() -> None:
         ],
         total=17,
         offset=0,
-        suggestion=None,
     )
     embed = search_embed(page, page_size=5)
     assert embed.title == "Search: expel\\*"
@@ -442,24 +438,26 @@ def test_search_embed_lists_hits_without_re_escaping() -> None:
 
 
 def test_search_embed_later_page_and_no_results() -> None:
-    page = SimpleNamespace(
-        query="q", hits=[hit(str(i), None, "s") for i in range(5)], total=15, offset=10,
-        suggestion=None,
-    )  # fmt: skip
+    page = SearchPage(
+        query="q", hits=[hit(str(i), None, "s") for i in range(5)], total=15, offset=10
+    )
     assert search_embed(page, 5).footer.text == "Results 11–15 of 15 · page 3 of 3"
 
-    empty = SimpleNamespace(query="expeled", hits=[], total=0, offset=0, suggestion="expelled")
+    empty = SearchPage(query="expeled", hits=[], total=0, offset=0, suggestion="expelled")
     embed = search_embed(empty, 5)
     assert embed.description == "Did you mean **expelled**?\n\nNo comments match."
     assert embed.footer.text is None
 
 
+def test_search_embed_says_when_matches_are_in_page_order() -> None:
+    page = SearchPage(query="the", hits=[hit("1", None, "s")], total=5000, offset=0, unranked=True)
+    assert "in page order" in search_embed(page, 5).footer.text
+
+
 def test_search_embed_shortens_oversized_snippets_to_fit() -> None:
     snippet = "**match** " + "word " * 400
-    page = SimpleNamespace(
-        query="match", hits=[hit(str(i), None, snippet) for i in range(10)], total=10,
-        offset=0, suggestion=None,
-    )  # fmt: skip
+    hits = [hit(str(i), None, snippet) for i in range(10)]
+    page = SearchPage(query="match", hits=hits, total=10, offset=0)
     embed = search_embed(page, 10)
     assert len(embed.description) <= render.EMBED_DESCRIPTION
     assert embed.description.count("**match** word") == 10
