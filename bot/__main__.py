@@ -22,7 +22,7 @@ from bot.config import ConfigError, Settings
 
 MISSING_TOKEN = (
     "archive-bot: DISCORD_TOKEN is not set. Put it in .env (copy .env.example) or the"
-    " environment, or try the bot offline with `python -m bot console`."
+    " environment, or try the bot offline with `make console` (`python -m bot console`)."
 )
 
 
