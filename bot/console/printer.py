@@ -112,10 +112,19 @@ def _quoted(text: str) -> list[str]:
     return text.splitlines()
 
 
+def components(message: discord.Message) -> list[discord.Component]:
+    """The message's buttons and menus, out of their rows."""
+    return [item for row in message.components for item in _row_items(row)]
+
+
+def _row_items(row: discord.Component) -> list[discord.Component]:
+    return list(row.children) if isinstance(row, discord.ActionRow) else [row]
+
+
 def _component_lines(rows: Iterable[discord.Component], style: Style) -> list[str]:
     lines = []
     for row in rows:
-        items = row.children if isinstance(row, discord.ActionRow) else [row]
+        items = _row_items(row)
         buttons = [_button(item) for item in items if isinstance(item, discord.Button)]
         if buttons:
             lines.append(" ".join(buttons))

@@ -11,9 +11,8 @@ import discord
 import simcord
 from discord import app_commands
 
-from bot.client import explain
 from bot.console.commands import CommandCatalog, InputError
-from bot.console.printer import Style, format_message, summary
+from bot.console.printer import Style, components, format_message, summary
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -56,7 +55,8 @@ class Session:
 
     async def handle(self, line: str) -> bool:
         """Run one typed line and print what the user would see; False means leave."""
-        verb, _, rest = line.strip().partition(" ")
+        line = line.strip()
+        verb, _, rest = line.partition(" ")
         rest = rest.strip()
         try:
             if verb.lower() in ("quit", "exit"):
@@ -64,13 +64,13 @@ class Session:
             if verb.lower() in ("help", "?"):
                 print(self.catalog.help(rest) if rest else self._help())
             elif verb.lower() == "click":
-                await self._interact(lambda: self._click(rest))
+                await self._interact(self._click(rest))
             elif verb.lower() == "select":
-                await self._interact(lambda: self._select(rest))
-            elif line.strip():
-                invocation = self.catalog.parse(line.strip().removeprefix("/"))
+                await self._interact(self._select(rest))
+            elif line:
+                invocation = self.catalog.parse(line.removeprefix("/"))
                 await self._interact(
-                    lambda: self.you.slash(self.channel, invocation.name, **invocation.options)
+                    self.you.slash(self.channel, invocation.name, **invocation.options)
                 )
         except InputError as error:
             print(f"✗ {error}")
@@ -87,18 +87,18 @@ class Session:
     def _help(self) -> str:
         return f"Commands:\n{self.catalog.help()}\n\n{HELP_VERBS}"
 
-    async def _interact(self, action: Callable[[], Awaitable[simcord.InteractionResult]]) -> None:
+    async def _interact(self, action: Awaitable[simcord.InteractionResult]) -> None:
         errors_before = self.env.error_cursor
-        result = await action()
+        result = await action
         await self._wait_until_idle()
         self._print_new()
         if not result.acknowledged:
             print(self.style.dim("✗ The application did not respond"))
         for error in self.env.errors_since(errors_before):
-            # The user has already been told about expected failures; anything else is a bug
-            # that the bot logs with its traceback, so one line here ties it to this command.
-            if not (isinstance(error, app_commands.AppCommandError) and explain(error)):
-                log.warning("The bot raised %s: %s", type(error).__name__, error)
+            # The command error handler has answered or logged command errors already. SimCord
+            # collects what fails elsewhere (background tasks), which would otherwise go unseen.
+            if not isinstance(error, app_commands.AppCommandError):
+                log.warning("The bot failed outside a command", exc_info=error)
 
     def _visible(self) -> list[tuple[discord.Message, str | None]]:
         """Messages the user can see in the channel and its threads, oldest first."""
@@ -127,7 +127,7 @@ class Session:
     ) -> tuple[discord.Message, discord.Component, _T] | None:
         """The newest visible message with a component ``find`` accepts, that one and its find."""
         for message, _ in reversed(self._visible()):
-            for item in _items(message.components):
+            for item in components(message):
                 if (found := find(item)) is not None:
                     return message, item, found
         return None
@@ -171,17 +171,9 @@ class Session:
         labels = [
             item.label
             for message, _ in self._visible()
-            for item in _items(message.components)
+            for item in components(message)
             if isinstance(item, discord.Button) and item.label and not item.disabled
         ]
         if not labels:
             return "There are no buttons to press right now."
         return "Buttons on screen: " + ", ".join(dict.fromkeys(labels)) + "."
-
-
-def _items(rows: list[discord.Component]) -> list[discord.Component]:
-    return [
-        item
-        for row in rows
-        for item in (row.children if isinstance(row, discord.ActionRow) else [row])
-    ]
