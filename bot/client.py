@@ -23,6 +23,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.members",
     "cogs.comment",
     "cogs.search",
+    "cogs.thread",
 )
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."

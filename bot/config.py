@@ -29,6 +29,9 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     max_replays_per_guild: int = DEFAULT_MAX_REPLAYS_PER_GUILD
+    # Seconds /thread waits between messages. 0 leaves the pace to discord.py's rate limiter;
+    # more makes a replay easier to read as it arrives (and lets tests stop one half-way).
+    replay_pause: float = 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +63,10 @@ class Settings:
                 "MAX_REPLAYS_PER_GUILD", get("MAX_REPLAYS_PER_GUILD"), "a whole number above 0"
             )
             or DEFAULT_MAX_REPLAYS_PER_GUILD,
+            replay_pause=_positive_int(
+                "REPLAY_PAUSE", get("REPLAY_PAUSE"), "a whole number of seconds above 0"
+            )
+            or 0,
         )
 
     @property
