@@ -52,25 +52,27 @@ class Style:
 
 def summary(message: discord.Message) -> str:
     """A few words that identify a message, for "reply to" lines."""
-    text = message.content or next((e.title for e in message.embeds if e.title), "")
-    first = Style(colour=False).markdown(text).strip().splitlines()[0] if text.strip() else ""
+    text = message.clean_content or next((e.title for e in message.embeds if e.title), "")
+    # Without markup: bold inside quotation marks reads as clutter.
+    plain = _MARKUP.sub(lambda match: match[1] or "", text).strip()
+    first = plain.splitlines()[0] if plain else ""
     if not first:
         return f"message {message.id}"
     return f"“{first[:_SUMMARY]}…”" if len(first) > _SUMMARY else f"“{first}”"
 
 
+def place(channel_name: str, style: Style) -> str:
+    """The line that marks where the following messages were posted."""
+    return style.dim(f"── #{channel_name} ──")
+
+
 def format_message(
-    message: discord.Message,
-    style: Style,
-    *,
-    where: str | None = None,
-    parent: str | None = None,
-    edited: bool = False,
+    message: discord.Message, style: Style, *, parent: str | None = None, edited: bool = False
 ) -> str:
-    """One message, headed by its author; ``where`` names a thread, ``parent`` a replied-to one."""
+    """One message, headed by its author; ``parent`` identifies the message it replies to."""
     if message.type is discord.MessageType.thread_created:
         return style.dim(f"{message.author.display_name} started a thread: #{message.content}")
-    notes = [f"in #{where}"] if where else []
+    notes = []
     if message.flags.ephemeral:
         notes.append("only you can see this")
     if edited:
@@ -80,7 +82,8 @@ def format_message(
     if parent is not None:
         lines.append(style.dim(f"↪ reply to {parent}"))
     if message.content:
-        lines += style.markdown(message.content).splitlines()
+        # Mentions as the client shows them: "#general", "@you".
+        lines += style.markdown(message.clean_content).splitlines()
     for embed in message.embeds:
         lines += _embed_lines(embed, style)
     lines += _component_lines(message.components, style)

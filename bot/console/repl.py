@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import discord
 import simcord
 
-from bot import create_bot
+from bot import ArchiveBot, create_bot
 from bot.config import Settings
 from bot.console.commands import CommandCatalog
 from bot.console.printer import Style
 from bot.console.session import Session
+from cogs.thread import ThreadCog
 
 BANNER = """\
 archive-bot console: the real bot in a simulated Discord, no token or network needed.
 You are "you" in #general. Try /about, /search snitch, /thread 3; `help` lists everything,
 `click <label>` presses a button, `quit` or Ctrl-D leaves."""
+
+# While a replay runs, the virtual clock moves on this many seconds at a time, and gives up
+# after this long without the replay sending anything (see _replays_done).
+STEP = 5.0
+PATIENCE = 600.0
 
 
 async def run(settings: Settings, interactive: bool) -> None:
@@ -37,7 +43,9 @@ async def run(settings: Settings, interactive: bool) -> None:
             catalog = CommandCatalog.from_tree(
                 bot.tree, you.available_commands(channel), guild=discord.Object(guild.id)
             )
-            session = Session(env, channel, you, catalog, Style(colour=interactive), env.settle)
+            session = Session(
+                env, channel, you, catalog, Style(colour=interactive), _replays_done(env, bot)
+            )
             if interactive:
                 print(BANNER)
             for line in _lines(interactive, catalog):
@@ -49,6 +57,27 @@ async def run(settings: Settings, interactive: bool) -> None:
                 print()
     finally:
         await bot.close()
+
+
+def _replays_done(env: simcord.Env, bot: ArchiveBot) -> Callable[[], Awaitable[None]]:
+    """Waits, in virtual time, until no replay is running, so a command's output is complete.
+
+    Replays pause between messages on the virtual clock (REPLAY_PAUSE); the console runs the clock
+    on instead of waiting for real. A replay that makes no request for a long stretch is waiting
+    out failures: the console stops waiting and shows how far it got.
+    """
+
+    async def wait() -> None:
+        cog = bot.get_cog(ThreadCog.__cog_name__)
+        if not isinstance(cog, ThreadCog):
+            return  # /thread did not load, so no replay can be running
+        quiet = 0.0
+        while quiet < PATIENCE and await cog.store.running():
+            requests = len(env.http_requests)
+            await env.advance_time(STEP)
+            quiet = 0.0 if len(env.http_requests) > requests else quiet + STEP
+
+    return wait
 
 
 def _lines(interactive: bool, catalog: CommandCatalog) -> Iterator[str]:

@@ -12,7 +12,7 @@ import simcord
 from discord import app_commands
 
 from bot.console.commands import CommandCatalog, InputError
-from bot.console.printer import Style, components, format_message, summary
+from bot.console.printer import Style, components, format_message, place, summary
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -52,6 +52,8 @@ class Session:
         self.style = style
         self._wait_until_idle = wait_until_idle
         self._seen: dict[int, Seen] = {}
+        # Where the last printed message was, so that a change of channel or thread is marked.
+        self._printed_in = channel.id
 
     async def handle(self, line: str) -> bool:
         """Run one typed line and print what the user would see; False means leave."""
@@ -100,26 +102,28 @@ class Session:
             if not isinstance(error, app_commands.AppCommandError):
                 log.warning("The bot failed outside a command", exc_info=error)
 
-    def _visible(self) -> list[tuple[discord.Message, str | None]]:
+    def _visible(self) -> list[tuple[discord.Message, simcord.ChannelHandle]]:
         """Messages the user can see in the channel and its threads, oldest first."""
-        found = [(m, None) for m in self.channel.history(viewer=self.you)]
-        for thread in self.channel.threads:
-            found += [(m, thread.name) for m in thread.history(viewer=self.you)]
+        found = []
+        for channel in (self.channel, *self.channel.threads):
+            found += [(message, channel) for message in channel.history(viewer=self.you)]
         return sorted(found, key=lambda pair: pair[0].id)
 
     def _print_new(self) -> None:
         """Print messages that appeared or changed since the last command."""
-        for message, where in self._visible():
+        for message, channel in self._visible():
             parent = None
             if message.reference is not None and message.reference.message_id is not None:
                 known = self._seen.get(message.reference.message_id)
                 parent = known.summary if known else f"message {message.reference.message_id}"
-            text = format_message(message, self.style, where=where, parent=parent)
+            text = format_message(message, self.style, parent=parent)
             before = self._seen.get(message.id)
-            if before is None:
-                print(text)
-            elif before.text != text:
-                print(format_message(message, self.style, where=where, parent=parent, edited=True))
+            if before is None or before.text != text:
+                if channel.id != self._printed_in:
+                    print(place(channel.name or str(channel.id), self.style))
+                    self._printed_in = channel.id
+                edited = before is not None
+                print(format_message(message, self.style, parent=parent, edited=edited))
             self._seen[message.id] = Seen(text, summary(message))
 
     def _newest(
