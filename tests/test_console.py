@@ -8,6 +8,7 @@ option types the archive's commands do not use.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,6 +112,28 @@ def test_search_results_page_with_buttons_and_open_from_the_menu(console_env):
     posted = out["click Post to channel"]
     assert posted.startswith("TestBot\n")
     assert "Results 6–10 of 13" in posted
+
+
+def test_a_thread_replay_arrives_in_full_before_the_prompt_returns(console_env):
+    out = transcript(console(console_env, "/thread id:3", "/about"))
+
+    replay = out["/thread id:3"]
+    lines = replay.splitlines()
+    assert lines[0] == "TestBot (only you can see this)"
+    # The thread's mention shows as its name, as in the Discord client.
+    assert lines[1].startswith(
+        "  Done: comment **3** and the 16 replies under it are in #3 · To all those on the left."
+    )
+    assert "TestBot started a thread: #3 · To all those on the left." in replay
+    assert "── #3 · To all those on the left." in replay
+    assert "Started by @you." in replay
+    # All 17 comments, in page order, each reply saying what it answers.
+    posted = re.findall(r"^  \*\*([\d.]+)\*\* · depth", replay, re.MULTILINE)
+    assert (len(posted), posted[0], posted[-1]) == (17, "3", "3.3")
+    assert "  ↪ reply to “3.1 · depth 2”\n  **3.1.1** · depth 3" in replay
+    assert "  ↪ reply to “3 · depth 1”\n  **3.3** · depth 2" in replay
+    # The next command's output is marked as back in the channel.
+    assert out["/about"].startswith("── #general ──\nTestBot (only you can see this)")
 
 
 def test_user_mistakes_get_one_line_and_the_console_carries_on(console_env):
