@@ -87,10 +87,10 @@ def format_message(
     for embed in message.embeds:
         lines += _embed_lines(embed, style)
     lines += _component_lines(message.components, style)
-    if len(lines) == 1 and not message.attachments:
+    lines += [style.dim(f"[file] {a.filename}") for a in message.attachments]
+    if not (message.content or message.embeds or message.components or message.attachments):
         # Deferred and never answered: Discord keeps showing the placeholder.
         lines.append(style.dim(f"{message.author.display_name} is thinking…"))
-    lines += [style.dim(f"[file] {a.filename}") for a in message.attachments]
     return "\n".join(lines[:1] + [f"  {line}".rstrip() for line in lines[1:]])
 
 

@@ -20,10 +20,10 @@ archive-bot console: the real bot in a simulated Discord, no token or network ne
 You are "you" in #general. Try /about, /search snitch, /thread 3; `help` lists everything,
 `click <label>` presses a button, `quit` or Ctrl-D leaves."""
 
-# While a replay runs, the virtual clock moves on this many seconds at a time, and gives up
-# after this long without the replay sending anything (see _replays_done).
+# While a replay runs, the virtual clock moves on this many seconds at a time, and stops after
+# this long without the bot sending anything: longer than any pause or retry wait of a replay.
 STEP = 5.0
-PATIENCE = 600.0
+PATIENCE = 120.0
 
 
 async def run(settings: Settings, interactive: bool) -> None:
@@ -59,23 +59,26 @@ async def run(settings: Settings, interactive: bool) -> None:
         await bot.close()
 
 
-def _replays_done(env: simcord.Env, bot: ArchiveBot) -> Callable[[], Awaitable[None]]:
+def _replays_done(env: simcord.Env, bot: ArchiveBot) -> Callable[[], Awaitable[bool]]:
     """Waits, in virtual time, until no replay is running, so a command's output is complete.
 
     Replays pause between messages on the virtual clock (REPLAY_PAUSE); the console runs the clock
-    on instead of waiting for real. A replay that makes no request for a long stretch is waiting
-    out failures: the console stops waiting and shows how far it got.
+    on instead of waiting for real. A replay that sends nothing for a long stretch is stuck; the
+    wait then ends early and says so (False).
     """
 
-    async def wait() -> None:
+    async def wait() -> bool:
         cog = bot.get_cog(ThreadCog.__cog_name__)
         if not isinstance(cog, ThreadCog):
-            return  # /thread did not load, so no replay can be running
+            return True  # /thread did not load, so no replay can be running
         quiet = 0.0
-        while quiet < PATIENCE and await cog.store.running():
+        while await cog.store.running():
+            if quiet >= PATIENCE:
+                return False
             requests = len(env.http_requests)
             await env.advance_time(STEP)
             quiet = 0.0 if len(env.http_requests) > requests else quiet + STEP
+        return True
 
     return wait
 

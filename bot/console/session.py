@@ -23,8 +23,10 @@ click <label>     press the button with that label on the newest message that ha
 select <option>   choose that option in the newest menu that offers it
 help [command]    this list, or one command's options;  ?  does the same
 quit              leave (Ctrl-D too)
+# text            a comment, ignored (for scripts)
 Type a command as in Discord: /search query:snitch, or /search snitch to fill the first option;
 quote text with spaces or colons: /search query:"democratic centralism"."""
+BUSY = "(The bot is still busy; what it posts next shows after your next command.)"
 
 
 @dataclass
@@ -43,7 +45,7 @@ class Session:
         you: simcord.MemberActor,
         catalog: CommandCatalog,
         style: Style,
-        wait_until_idle: Callable[[], Awaitable[None]],
+        wait_until_idle: Callable[[], Awaitable[bool]],
     ) -> None:
         self.env = env
         self.channel = channel
@@ -59,15 +61,17 @@ class Session:
         """Run one typed line and print what the user would see; False means leave."""
         line = line.strip()
         verb, _, rest = line.partition(" ")
-        rest = rest.strip()
+        verb, rest = verb.casefold(), rest.strip()
         try:
-            if verb.lower() in ("quit", "exit"):
+            if line.startswith("#"):
+                pass  # a comment, for scripts fed through a pipe
+            elif verb in ("quit", "exit"):
                 return False
-            if verb.lower() in ("help", "?"):
+            elif verb in ("help", "?"):
                 print(self.catalog.help(rest) if rest else self._help())
-            elif verb.lower() == "click":
+            elif verb == "click":
                 await self._interact(self._click(rest))
-            elif verb.lower() == "select":
+            elif verb == "select":
                 await self._interact(self._select(rest))
             elif line:
                 invocation = self.catalog.parse(line.removeprefix("/"))
@@ -79,11 +83,12 @@ class Session:
         except simcord.SetupError as error:
             # SimCord refuses what a real Discord client would not let the user do at all.
             print(f"✗ Discord would not allow that: {str(error).splitlines()[0]}")
-        except discord.HTTPException as error:
-            print(f"✗ Discord refused: {error.text or error}")
+        except simcord.BackendError as error:
+            print(f"✗ Discord refused: {error.message}")
         except TimeoutError:
-            print("✗ The bot is still busy after waiting; its output so far is shown above.")
+            # SimCord gave up waiting for the bot to settle; show what it has posted so far.
             self._print_new()
+            print(self.style.dim(BUSY))
         return True
 
     def _help(self) -> str:
@@ -92,8 +97,10 @@ class Session:
     async def _interact(self, action: Awaitable[simcord.InteractionResult]) -> None:
         errors_before = self.env.error_cursor
         result = await action
-        await self._wait_until_idle()
+        idle = await self._wait_until_idle()
         self._print_new()
+        if not idle:
+            print(self.style.dim(BUSY))
         if not result.acknowledged:
             print(self.style.dim("✗ The application did not respond"))
         for error in self.env.errors_since(errors_before):
