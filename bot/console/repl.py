@@ -13,16 +13,21 @@ from bot.config import Settings
 from bot.console.commands import CommandCatalog
 from bot.console.printer import Style
 from bot.console.session import Session
-from cogs.thread import ThreadCog
+from bot.replay.jobs import JobStore
 
 BANNER = """\
 archive-bot console: the real bot in a simulated Discord, no token or network needed.
 You are "you" in #general. Try /about, /search snitch, /thread 3; `help` lists everything,
 `click <label>` presses a button, `quit` or Ctrl-D leaves."""
 
-# While a replay runs, the virtual clock moves on this many seconds at a time, and stops after
-# this long without the bot sending anything: longer than any pause or retry wait of a replay.
-STEP = 5.0
+# How long SimCord lets the bot work, in real seconds, before a command counts as stuck. It also
+# decides which sleeps SimCord runs for real (the shorter ones) and which wait for the virtual
+# clock, so it is kept short: a replay's pauses then cost no real time at all.
+SETTLE_TIMEOUT = 1.0
+# While a replay runs, the virtual clock moves on this many seconds at a time (each step costs a
+# tenth of a real second), and stops after this long without the bot sending anything: longer
+# than any pause or retry wait of a replay.
+STEP = 30.0
 PATIENCE = 120.0
 
 
@@ -33,7 +38,7 @@ async def run(settings: Settings, interactive: bool) -> None:
         print("Starting the bot…", file=sys.stderr)
     bot = create_bot(settings)
     try:
-        async with simcord.run(bot, check_errors=False) as env:
+        async with simcord.run(bot, check_errors=False, settle_timeout=SETTLE_TIMEOUT) as env:
             guild = env.create_guild("Archive console", id=settings.dev_guild_id)
             channel = guild.create_text_channel("general")
             moderator = guild.create_role(
@@ -68,11 +73,15 @@ def _replays_done(env: simcord.Env, bot: ArchiveBot) -> Callable[[], Awaitable[b
     """
 
     async def wait() -> bool:
-        cog = bot.get_cog(ThreadCog.__cog_name__)
-        if not isinstance(cog, ThreadCog):
+        # Found by what it holds rather than by class: load_extension executes cogs/thread.py
+        # afresh, so a ThreadCog imported here would be a different class from the loaded one.
+        stores = [
+            c.store for c in bot.cogs.values() if isinstance(getattr(c, "store", None), JobStore)
+        ]
+        if not stores:
             return True  # /thread did not load, so no replay can be running
         quiet = 0.0
-        while await cog.store.running():
+        while await stores[0].running():
             if quiet >= PATIENCE:
                 return False
             requests = len(env.http_requests)
