@@ -165,10 +165,11 @@ class ReplayButton(
 class Progress:
     """The starter's ephemeral message, edited calmly as the replay goes."""
 
-    def __init__(self, interaction: discord.Interaction, message_id: int | None) -> None:
-        self.message_id = message_id
+    def __init__(self, interaction: discord.Interaction) -> None:
         self._interaction = interaction
         self._usable = True
+        # Known from the first edit; tells a Stop pressed here from one pressed elsewhere.
+        self.message_id: int | None = None
 
     async def update(self, job: Job, note: str | None) -> None:
         # The final count is left to the outcome, which follows at once.
@@ -181,9 +182,10 @@ class Progress:
             return
         try:
             if view is None:
-                await self._interaction.edit_original_response(content=text)
+                message = await self._interaction.edit_original_response(content=text)
             else:
-                await self._interaction.edit_original_response(content=text, view=view)
+                message = await self._interaction.edit_original_response(content=text, view=view)
+            self.message_id = message.id
         except discord.HTTPException as error:
             # Most likely the 15-minute token expired; the replay itself is unaffected.
             log.info("Progress message can no longer be edited (%s); going on without it", error)
@@ -279,10 +281,9 @@ class ThreadCog(commands.Cog, name="Thread"):
         except NoRoom as busy:
             await self._refuse(interaction, busy)
             return
-        response = await interaction.response.send_message(
-            running_text(job), view=replay_buttons(job), ephemeral=True
-        )
-        self._launch(job, comments, Progress(interaction, response.message_id), resumed=False)
+        # Creating the thread may wait on a rate limit; Discord wants an answer within 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        self._launch(job, comments, Progress(interaction), resumed=False)
 
     async def _refuse(self, interaction: discord.Interaction, busy: NoRoom) -> None:
         running = busy.running
@@ -322,6 +323,8 @@ class ThreadCog(commands.Cog, name="Thread"):
             except discord.HTTPException as error:
                 job = await self.store.finish(job, JobState.FAILED, _target_refusal(job, error))
             else:
+                if active.progress is not None:
+                    await active.progress.show(running_text(job), replay_buttons(job))
                 post = await queries.get_post(self.bot.db)
                 header = header_text(comments[0], job.total, post, job.requested_by)
                 active.replay = Replay(
@@ -338,13 +341,11 @@ class ThreadCog(commands.Cog, name="Thread"):
                     active.replay.stop()
                 job = await active.replay.run()
         except Exception:
-            log.exception("Replay job %d failed", job.id)
-            if active.progress is not None:
-                await active.progress.show(
-                    "Sorry, the replay broke off on my side. It has been logged and will pick up"
-                    " where it stopped when the bot restarts."
-                )
-            raise
+            log.exception("Replay job %d broke off", job.id)
+            # Paused rather than left running: it would hold the channel until a restart.
+            job = await self.store.finish(
+                job, JobState.PAUSED, "something went wrong on my side (it has been logged)"
+            )
         finally:
             del self._active[job.id]
         log.info("Replay job %d %s at %d/%d", job.id, job.state, job.next_position, job.total)
@@ -436,9 +437,8 @@ class ThreadCog(commands.Cog, name="Thread"):
         except NoRoom as busy:
             await self._refuse(interaction, busy)
             return
-        await interaction.response.edit_message(content=running_text(job), view=replay_buttons(job))
-        progress = Progress(interaction, interaction.message.id if interaction.message else None)
-        self._launch(job, comments, progress, resumed=True)
+        await interaction.response.defer()
+        self._launch(job, comments, Progress(interaction), resumed=True)
 
 
 def _target_refusal(job: Job, error: discord.HTTPException) -> str:

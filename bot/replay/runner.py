@@ -17,7 +17,6 @@ Faults, by kind:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -144,11 +143,16 @@ class Replay:
         self._resumed = resumed
         self._pause = pause
         self._on_progress = on_progress
-        self._stop = asyncio.Event()
+        self._stopping = False
+        # The task running this replay while it sleeps, so that Stop can cut the sleep short.
+        self._sleeping: asyncio.Task[object] | None = None
 
     def stop(self) -> None:
         """Finish the message in flight, then end the job as stopped; cuts any wait short."""
-        self._stop.set()
+        self._stopping = True
+        if self._sleeping is not None:
+            # Only ever cancelled inside _wait's sleep, never mid-post or mid-write.
+            self._sleeping.cancel()
 
     async def run(self) -> Job:
         """Post the rest of the job and return it as it ended (or paused)."""
@@ -178,7 +182,7 @@ class Replay:
             if index == 0 and found is not None:
                 message = found
             else:
-                if self._stop.is_set():
+                if self._stopping:
                     raise _Stopped
                 # Parts of one comment go out together; the pause is between comments.
                 if index and post.part == 0 and self._pause:
@@ -281,7 +285,16 @@ class Replay:
 
     async def _wait(self, seconds: float) -> None:
         """Sleep, unless Stop is pressed first."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
-        if self._stop.is_set():
+        task = asyncio.current_task()
+        assert task is not None
+        self._sleeping = task
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise  # a shutdown, not Stop
+            task.uncancel()
+        finally:
+            self._sleeping = None
+        if self._stopping:
             raise _Stopped
