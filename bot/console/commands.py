@@ -42,9 +42,6 @@ class Invocation:
     name: str
     options: dict[str, OptionValue]
 
-    def __str__(self) -> str:
-        return " ".join([f"/{self.name}", *(f"{k}:{v}" for k, v in self.options.items())])
-
 
 class CommandCatalog:
     """The slash commands a user can run, keyed by the name typed after the slash."""
@@ -63,10 +60,6 @@ class CommandCatalog:
             if command is not None:
                 found[name] = command
         return cls(found)
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._commands)
 
     def parse(self, line: str) -> Invocation:
         """``line`` without its leading slash, e.g. ``search query:"a phrase"``."""
@@ -106,19 +99,20 @@ class CommandCatalog:
         return Invocation(name, {k: _convert(params[k], v) for k, v in named.items()})
 
     def _split_name(self, line: str) -> tuple[str, str]:
+        # Command names are lower case; Discord's picker finds them however they are typed.
+        typed = line.casefold()
         # Longest match first, so "group sub" wins over a command called "group".
         for name in sorted(self._commands, key=len, reverse=True):
-            if line == name or line.startswith(name + " "):
+            if typed == name or typed.startswith(name + " "):
                 return name, line[len(name) :]
-        typed = line.split(maxsplit=1)[0] if line else ""
-        raise InputError(f"There is no /{typed} command. Type `help` to list the commands.")
+        raise _unknown(line.split(maxsplit=1)[0] if line else "")
 
     def help(self, name: str | None = None) -> str:
         """Every command with its options, or one command when ``name`` is given."""
         if name is not None:
             name = name.removeprefix("/")
             if name not in self._commands:
-                raise InputError(f"There is no /{name} command. Type `help` to list the commands.")
+                raise _unknown(name)
             return _describe(name, self._commands[name])
         return "\n\n".join(_describe(n, c) for n, c in self._commands.items())
 
@@ -128,12 +122,16 @@ class CommandCatalog:
         if len(words) == 1:
             slash = "/" if before.startswith("/") else ""
             return [f"{slash}{n} " for n in self._commands if f"{slash}{n}".startswith(before)]
-        command = self._commands.get(" ".join(words[:-1]).removeprefix("/").split(" ")[0])
+        command = self._commands.get(words[0].removeprefix("/"))
         if command is None:
             return []
         return [
             f"{p.display_name}:" for p in command.parameters if p.display_name.startswith(words[-1])
         ]
+
+
+def _unknown(name: str) -> InputError:
+    return InputError(f"There is no /{name} command. Type `help` to list the commands.")
 
 
 def _lookup(
