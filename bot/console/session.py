@@ -89,6 +89,9 @@ class Session:
             # SimCord gave up waiting for the bot to settle; show what it has posted so far.
             self._print_new()
             print(self.style.dim(BUSY))
+        except Exception:
+            # A bug in the console or the simulation: worth a traceback, not the session.
+            log.exception("The console could not run %r", line)
         return True
 
     def _help(self) -> str:
