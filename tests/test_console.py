@@ -41,7 +41,7 @@ def console(env: dict[str, str], *lines: str) -> subprocess.CompletedProcess[str
         encoding="utf-8",
         cwd=REPO,
         env=env,
-        timeout=60,
+        timeout=30,
         check=False,
     )
 
@@ -115,7 +115,9 @@ def test_search_results_page_with_buttons_and_open_from_the_menu(console_env):
 
 
 def test_a_thread_replay_arrives_in_full_before_the_prompt_returns(console_env):
-    out = transcript(console(console_env, "/thread id:3", "/about"))
+    # Paced: two seconds between messages. The console runs SimCord's virtual clock on until
+    # the replay is done; without that the transcript would stop after the first comments.
+    out = transcript(console(console_env | {"REPLAY_PAUSE": "2"}, "/thread id:3", "/about"))
 
     replay = out["/thread id:3"]
     lines = replay.splitlines()
@@ -163,6 +165,15 @@ def test_user_mistakes_get_one_line_and_the_console_carries_on(console_env):
     assert "/about" not in out
 
 
+def test_a_bot_that_cannot_start_says_why_in_one_line(console_env, tmp_path):
+    missing = tmp_path / "missing.txt"
+    run = console(console_env | {"ARCHIVE_PATH": str(missing)}, "/about")
+
+    assert run.returncode == 1
+    assert (run.stdout, run.stderr.count("\n")) == ("", 1)
+    assert run.stderr.startswith(f"archive-bot: {missing}")
+
+
 def test_help_lists_every_command_with_its_options(console_env):
     out = transcript(console(console_env, "help", "? search"))
 
@@ -203,6 +214,7 @@ def catalog() -> CommandCatalog:
     ("line", "options"),
     [
         ("sample hello", {"word": "hello"}),
+        ("Sample hello", {"word": "hello"}),
         ("sample two words", {"word": "two words"}),
         ('sample word:"a: b" count:3', {"word": "a: b", "count": 3}),
         ("sample count:-2 hi", {"word": "hi", "count": -2}),
