@@ -22,9 +22,8 @@ from bot.config import Settings
 CONSOLE_GUILD_ID = 100_000_000_000_000_001
 
 
-def main(settings: Settings | None = None) -> int:
+def main(settings: Settings) -> int:
     """Run the console on stdin/stdout; the exit code is 0 unless the bot cannot start."""
-    settings = settings if settings is not None else Settings.from_env()
     # Internals only matter when something goes wrong; the transcript is the user's view.
     logging.getLogger().setLevel(max(settings.logging_level, logging.WARNING))
     # discord.py warns about voice support and intents, which mean nothing in a simulation.

@@ -29,7 +29,7 @@ quote text with spaces or colons: /search query:"democratic centralism"."""
 BUSY = "(The bot is still busy; what it posts next shows after your next command.)"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Seen:
     """What a message looked like when it was last printed, to notice edits."""
 
@@ -38,6 +38,8 @@ class Seen:
 
 
 class Session:
+    """The member "you" in #general, and what they have seen so far."""
+
     def __init__(
         self,
         env: simcord.Env,
@@ -47,11 +49,11 @@ class Session:
         style: Style,
         wait_until_idle: Callable[[], Awaitable[bool]],
     ) -> None:
-        self.env = env
-        self.channel = channel
-        self.you = you
-        self.catalog = catalog
-        self.style = style
+        self._env = env
+        self._channel = channel
+        self._you = you
+        self._catalog = catalog
+        self._style = style
         self._wait_until_idle = wait_until_idle
         self._seen: dict[int, Seen] = {}
         # Where the last printed message was, so that a change of channel or thread is marked.
@@ -68,15 +70,15 @@ class Session:
             elif verb in ("quit", "exit"):
                 return False
             elif verb in ("help", "?"):
-                print(self.catalog.help(rest) if rest else self._help())
+                print(self._catalog.help(rest) if rest else self._help())
             elif verb == "click":
                 await self._interact(self._click(rest))
             elif verb == "select":
                 await self._interact(self._select(rest))
             elif line:
-                invocation = self.catalog.parse(line.removeprefix("/"))
+                invocation = self._catalog.parse(line.removeprefix("/"))
                 await self._interact(
-                    self.you.slash(self.channel, invocation.name, **invocation.options)
+                    self._you.slash(self._channel, invocation.name, **invocation.options)
                 )
         except InputError as error:
             print(f"✗ {error}")
@@ -88,25 +90,25 @@ class Session:
         except TimeoutError:
             # SimCord gave up waiting for the bot to settle; show what it has posted so far.
             self._print_new()
-            print(self.style.dim(BUSY))
+            print(self._style.dim(BUSY))
         except Exception:
             # A bug in the console or the simulation: worth a traceback, not the session.
             log.exception("The console could not run %r", line)
         return True
 
     def _help(self) -> str:
-        return f"Commands:\n{self.catalog.help()}\n\n{HELP_VERBS}"
+        return f"Commands:\n{self._catalog.help()}\n\n{HELP_VERBS}"
 
     async def _interact(self, action: Awaitable[simcord.InteractionResult]) -> None:
-        errors_before = self.env.error_cursor
+        errors_before = self._env.error_cursor
         result = await action
         idle = await self._wait_until_idle()
         self._print_new()
         if not idle:
-            print(self.style.dim(BUSY))
+            print(self._style.dim(BUSY))
         if not result.acknowledged:
-            print(self.style.dim("✗ The application did not respond"))
-        for error in self.env.errors_since(errors_before):
+            print(self._style.dim("✗ The application did not respond"))
+        for error in self._env.errors_since(errors_before):
             # The command error handler has answered or logged command errors already. SimCord
             # collects what fails elsewhere (background tasks), which would otherwise go unseen.
             if not isinstance(error, app_commands.AppCommandError):
@@ -115,8 +117,8 @@ class Session:
     def _visible(self) -> list[tuple[discord.Message, simcord.ChannelHandle]]:
         """Messages the user can see in the channel and its threads, oldest first."""
         found = []
-        for channel in (self.channel, *self.channel.threads):
-            found += [(message, channel) for message in channel.history(viewer=self.you)]
+        for channel in (self._channel, *self._channel.threads):
+            found += [(message, channel) for message in channel.history(viewer=self._you)]
         return sorted(found, key=lambda pair: pair[0].id)
 
     def _print_new(self) -> None:
@@ -126,14 +128,14 @@ class Session:
             if message.reference is not None and message.reference.message_id is not None:
                 known = self._seen.get(message.reference.message_id)
                 parent = known.summary if known else f"message {message.reference.message_id}"
-            text = format_message(message, self.style, parent=parent)
+            text = format_message(message, self._style, parent=parent)
             before = self._seen.get(message.id)
             if before is None or before.text != text:
                 if channel.id != self._printed_in:
-                    print(place(channel.name or str(channel.id), self.style))
+                    print(place(channel.name or str(channel.id), self._style))
                     self._printed_in = channel.id
                 edited = before is not None
-                print(format_message(message, self.style, parent=parent, edited=edited))
+                print(format_message(message, self._style, parent=parent, edited=edited))
             self._seen[message.id] = Seen(text, summary(message))
 
     def _newest(
@@ -160,7 +162,7 @@ class Session:
         if target is None:
             raise InputError(f"No button labelled {label!r}. {self._on_screen()}")
         message, _, exact = target
-        return await self.you.click(message, label=exact)
+        return await self._you.click(message, label=exact)
 
     async def _select(self, option: str) -> simcord.InteractionResult:
         if not option:
@@ -179,7 +181,7 @@ class Session:
             raise InputError(f"No menu offers {option!r}. {self._on_screen()}")
         message, menu, value = target
         assert isinstance(menu, discord.SelectMenu)
-        return await self.you.select(message, [value], custom_id=menu.custom_id)
+        return await self._you.select(message, [value], custom_id=menu.custom_id)
 
     def _on_screen(self) -> str:
         labels = [
