@@ -177,14 +177,12 @@ class Progress:
         if note is not None or at_step:
             await self.show(running_text(job, note))
 
-    async def show(self, text: str, view: discord.ui.View | None = None) -> None:
+    async def show(self, text: str, view: discord.ui.View | None = discord.utils.MISSING) -> None:
+        """Edit the message; ``view=None`` removes its buttons, leaving it out keeps them."""
         if not self._usable:
             return
         try:
-            if view is None:
-                message = await self._interaction.edit_original_response(content=text)
-            else:
-                message = await self._interaction.edit_original_response(content=text, view=view)
+            message = await self._interaction.edit_original_response(content=text, view=view)
             self.message_id = message.id
         except discord.HTTPException as error:
             # Most likely the 15-minute token expired; the replay itself is unaffected.
@@ -192,8 +190,7 @@ class Progress:
             self._usable = False
 
     async def end(self, job: Job, comments: list[Comment]) -> None:
-        paused = job.state is JobState.PAUSED
-        view = replay_buttons(job) if paused else discord.ui.View()
+        view = replay_buttons(job) if job.state is JobState.PAUSED else None
         await self.show(outcome_text(job, comments), view)
 
 
@@ -229,10 +226,11 @@ class ThreadCog(commands.Cog, name="Thread"):
         self._resuming = asyncio.create_task(self._resume_unfinished())
 
     async def cog_unload(self) -> None:
-        # Cancelled replays stay "running" in the store, so the next start resumes them.
-        tasks = [a.task for a in self._active.values() if a.task is not None]
+        # Cancelled replays stay "running" in the store, so the next start resumes them. A cancel
+        # can land while a post is in flight; the runner's resume check and nonce cover that.
+        tasks: list[asyncio.Task[Any]] = [a.task for a in self._active.values() if a.task]
         if self._resuming is not None:
-            tasks.append(self._resuming)  # type: ignore[arg-type]
+            tasks.append(self._resuming)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -421,16 +419,12 @@ class ThreadCog(commands.Cog, name="Thread"):
         else:
             job = await self.store.finish(job, JobState.STOPPED)
         comments = await queries.subtree(self.bot.db, job.comment_id)
-        await interaction.edit_original_response(
-            content=outcome_text(job, comments), view=discord.ui.View()
-        )
+        await interaction.edit_original_response(content=outcome_text(job, comments), view=None)
 
     async def _resume(self, interaction: discord.Interaction, job: Job) -> None:
         comments = await queries.subtree(self.bot.db, job.comment_id)
         if job.state is not JobState.PAUSED:
-            await interaction.response.edit_message(
-                content=outcome_text(job, comments), view=discord.ui.View()
-            )
+            await interaction.response.edit_message(content=outcome_text(job, comments), view=None)
             return
         try:
             job = await self.store.resume(job, cap=self.bot.settings.max_replays_per_guild)

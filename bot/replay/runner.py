@@ -91,7 +91,7 @@ def _posts(header: str, comments: Sequence[Comment]) -> list[_Post]:
     return posts
 
 
-def nonce(job: Job, comment_id: str | None, part: int) -> str:
+def _nonce(job: Job, comment_id: str | None, part: int) -> str:
     """The same string for every attempt at one message of one job, within Discord's 25 chars.
 
     With ``enforce_nonce`` (which discord.py sends with every nonce) Discord returns the message
@@ -108,7 +108,7 @@ def _status(error: discord.HTTPException) -> str:
     return f"{text}: {error.text}" if error.text else text
 
 
-def refusal(error: discord.HTTPException) -> str:
+def _refusal(error: discord.HTTPException) -> str:
     """Why Discord refused a post, for the person who started the replay."""
     if isinstance(error, discord.NotFound):
         return "the thread or channel is gone (deleted, or I can no longer see it)"
@@ -136,7 +136,6 @@ class Replay:
         pause), so it may have posted a message it could not store. ``pause``: seconds to wait
         between comments, on top of Discord's rate limits."""
         self.job = job
-        self.comments = comments
         self._store = store
         self._target = target
         self._posts = _posts(header, comments)
@@ -165,7 +164,7 @@ class Replay:
         except discord.HTTPException as error:
             if not isinstance(error, discord.Forbidden | discord.NotFound):
                 log.exception("Replay job %d: Discord refused a message", self.job.id)
-            self.job = await self._store.finish(self.job, JobState.FAILED, refusal(error))
+            self.job = await self._store.finish(self.job, JobState.FAILED, _refusal(error))
         else:
             self.job = await self._store.finish(self.job, JobState.DONE)
         return self.job
@@ -247,7 +246,7 @@ class Replay:
                     # History, not news: nobody is notified and nothing in it pings.
                     silent=True,
                     allowed_mentions=discord.AllowedMentions.none(),
-                    nonce=nonce(self.job, post.comment_id, post.part),
+                    nonce=_nonce(self.job, post.comment_id, post.part),
                 )
             except discord.RateLimited as error:
                 delay = max(error.retry_after, RATE_LIMIT_DELAYS[0])
@@ -265,10 +264,16 @@ class Replay:
                 else:
                     raise
             except (TimeoutError, aiohttp.ClientError, OSError) as error:
-                description = "no answer in time" if isinstance(error, TimeoutError) else "lost"
-                delay = self._retry_delay(failures, post, f"connection {description}")
+                timed_out = isinstance(error, TimeoutError)
+                delay = self._retry_delay(
+                    failures, post, "timeout" if timed_out else "no connection"
+                )
                 failures += 1
-                why = f"the connection to Discord was {description}"
+                why = (
+                    "Discord did not answer in time"
+                    if timed_out
+                    else "the connection to Discord was lost"
+                )
             log.warning("Replay job %d: %s; retrying in %.0f s", self.job.id, why, delay)
             if self._on_progress is not None:
                 await self._on_progress(self.job, f"{why}; trying again in {delay:.0f} s.")
@@ -284,7 +289,9 @@ class Replay:
         )
 
     async def _wait(self, seconds: float) -> None:
-        """Sleep, unless Stop is pressed first."""
+        """Sleep, unless Stop is pressed first (or was, while a retry was being announced)."""
+        if self._stopping:
+            raise _Stopped
         task = asyncio.current_task()
         assert task is not None
         self._sleeping = task
