@@ -477,6 +477,7 @@ async def test_a_timed_out_post_is_retried_with_the_same_nonce(
     attempts: list[str] = []
 
     def time_out_on_3_1(self, channel_id, *, params):
+        assert params.payload["enforce_nonce"] is True
         attempts.append(params.payload["nonce"])
         if params.payload["content"].startswith("**3.1** ") and len(attempts) == 3:
             raise TimeoutError
@@ -528,3 +529,17 @@ async def test_archive_text_pings_nobody(tmp_path: Path, settings: Settings) -> 
     assert f"<@{mod.id}>" in header.content
     assert all(not m.mention_everyone and m.ping_user_ids == [] for m in stored.values())
     assert all(e.json["allowed_mentions"] == {"parse": []} for e in message_posts(env))
+
+
+async def test_inside_a_thread_only_here_works(world, mod) -> None:
+    await mod.slash(world.channel, "thread", id="6")
+    thread = world.channel.threads[0]
+
+    nested = await mod.slash(thread, "thread", id="7")
+    here = await mod.slash(thread, "thread", id="7", here=True)
+
+    assert nested.response.content.startswith("A thread cannot hold another thread")
+    assert [type(e) for e in world.env.errors] == [UserFacingError]
+    assert here.response.content.startswith("Done: comment **7**")
+    assert list(comments_in(thread)) == ["6", "6.1", *SEVEN]
+    assert len(world.channel.threads) == 1
