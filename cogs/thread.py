@@ -67,7 +67,9 @@ def header_text(comment: Comment, total: int, post: Post, by: int) -> str:
     if not comment.in_archive:
         what += " (itself not in the archive)"
     if total > 1:
-        follow = f"{total} comments follow in page order, each a reply to the one it answers."
+        follow = (
+            f"{total} comments follow in page order, each reply answering its parent's message."
+        )
     else:
         follow = "It has no replies."
     return (
