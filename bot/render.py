@@ -470,3 +470,36 @@ def about_embed(
         ),
     )
     return embed
+
+
+# --- /thread replay -------------------------------------------------------------------------
+
+
+def thread_name(comment: Comment) -> str:
+    """The replay thread's name: the comment's id and its first words (a plain-text surface)."""
+    words = comment.body if comment.in_archive else "not in the archive"
+    return truncate_label(f"{comment.id} · {words}", THREAD_NAME)
+
+
+def replies_under(total: int) -> str:
+    """ " and the N replies under it" for a replay of ``total`` comments, or "" for a leaf."""
+    replies = total - 1
+    return f" and the {_plural(replies, 'reply', 'replies')} under it" if replies else ""
+
+
+def replay_header(comment: Comment, total: int, post: Post, by: int) -> str:
+    """The replay's first message: which comment, how many follow, where it comes from."""
+    what = f"comment {comment.id}"
+    if not comment.in_archive:
+        what += " (itself not in the archive)"
+    if total > 1:
+        follow = (
+            f"{total} comments follow in page order, each reply answering its parent's message."
+        )
+    else:
+        follow = "It has no replies."
+    return (
+        f"**Replay of {what}**{replies_under(total)}, from the comments on"
+        f" “{escape_archive_text(post.title)}” ({post.date.day} {post.date:%B %Y}),"
+        f" an archived blog post.\n{follow} Started by <@{by}>."
+    )

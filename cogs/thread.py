@@ -24,9 +24,8 @@ from discord.ext import commands
 
 from bot import render
 from bot.archive import queries
-from bot.archive.models import Comment, Post
+from bot.archive.models import Comment
 from bot.errors import UserFacingError
-from bot.markdown import escape_archive_text
 from bot.replay.jobs import Job, JobState, JobStore, NoRoom
 from bot.replay.runner import Replay, Target
 from bot.transformers import CommentTransformer
@@ -48,37 +47,6 @@ _NEEDS_HERE_IN_THREAD = ("view_channel", "send_messages_in_threads")
 _NEEDS_ALWAYS = ("read_message_history",)
 
 
-def thread_name(comment: Comment) -> str:
-    """The replay thread's name: the comment's id and its first words (a plain-text surface)."""
-    words = comment.body if comment.in_archive else "not in the archive"
-    return render.truncate_label(f"{comment.id} · {words}", render.THREAD_NAME)
-
-
-def _under(total: int) -> str:
-    replies = total - 1
-    if not replies:
-        return ""
-    return f" and the {replies} repl{'y' if replies == 1 else 'ies'} under it"
-
-
-def header_text(comment: Comment, total: int, post: Post, by: int) -> str:
-    """The replay's first message: which comment, how many follow, where it comes from."""
-    what = f"comment {comment.id}"
-    if not comment.in_archive:
-        what += " (itself not in the archive)"
-    if total > 1:
-        follow = (
-            f"{total} comments follow in page order, each reply answering its parent's message."
-        )
-    else:
-        follow = "It has no replies."
-    return (
-        f"**Replay of {what}**{_under(total)}, from the comments on"
-        f" “{escape_archive_text(post.title)}” ({post.date.day} {post.date:%B %Y}),"
-        f" an archived blog post.\n{follow} Started by <@{by}>."
-    )
-
-
 def _where(job: Job) -> str:
     return f"<#{job.target_id}>" if job.target_id is not None else "the new thread"
 
@@ -97,7 +65,8 @@ def outcome_text(job: Job, comments: list[Comment]) -> str:
         return running_text(job)
     if job.state is JobState.DONE:
         verb = "are" if job.total > 1 else "is"
-        return f"Done: comment **{job.comment_id}**{_under(job.total)} {verb} in {_where(job)}."
+        under = render.replies_under(job.total)
+        return f"Done: comment **{job.comment_id}**{under} {verb} in {_where(job)}."
     posted = f"{job.next_position} of {job.total} posted in {_where(job)}"
     if job.target_id is None:
         posted = "nothing posted"
@@ -326,7 +295,7 @@ class ThreadCog(commands.Cog, name="Thread"):
                 if active.progress is not None:
                     await active.progress.show(running_text(job), replay_buttons(job))
                 post = await queries.get_post(self.bot.db)
-                header = header_text(comments[0], job.total, post, job.requested_by)
+                header = render.replay_header(comments[0], job.total, post, job.requested_by)
                 active.replay = Replay(
                     self.store,
                     job,
@@ -368,7 +337,7 @@ class ThreadCog(commands.Cog, name="Thread"):
         # A crash before the id is stored leaves an empty thread behind and a new one is made on
         # resume: an empty thread is harmless, a replay split over two threads would not be.
         thread = await origin.create_thread(
-            name=thread_name(comments[0]),
+            name=render.thread_name(comments[0]),
             type=discord.ChannelType.public_thread,
             reason=f"/thread {job.comment_id}",
         )
