@@ -32,3 +32,4 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/archive_bench.py
+	$(BIN)/python bench/replay_bench.py
