@@ -23,7 +23,12 @@ MAX_TERMS = 32
 _SNIPPET_TOKENS = 20
 _HIGHLIGHT_START, _HIGHLIGHT_END = "\x02", "\x03"
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_WORD = re.compile(r"\w+")
+# Letters and digits, as the unicode61 tokenizer reads them: '_' is a word character to Python
+# but a separator to FTS5, and a term of underscores alone would match nothing.
+_WORD = re.compile(r"[^\W_]+")
+# FTS5 reads its expression as a C string, so a NUL cuts a quoted term short (a syntax error),
+# and SQLite cannot be sent a lone surrogate at all; neither is something a person searches for.
+_UNSEARCHABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +67,7 @@ class SearchPage:
 def parse_query(query: str) -> list[Term]:
     """The searchable terms of a query; terms with no letter or digit are dropped."""
     terms: list[Term] = []
-    for match in _TERM.finditer(query):
+    for match in _TERM.finditer(_UNSEARCHABLE.sub(" ", query)):
         excluded_phrase, phrase, word = match.groups()
         if phrase is not None:
             term = Term(phrase.strip(), excluded=bool(excluded_phrase), phrase=True)

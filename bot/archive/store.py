@@ -125,8 +125,17 @@ async def open_archive(db_path: Path) -> aiosqlite.Connection:
     if not db_path.exists():
         raise ArchiveError(f"{db_path}: no archive database; run `python -m bot ingest` first")
     db = await aiosqlite.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
-    async with db.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone() or (0,)
+    try:
+        async with db.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone() or (0,)
+    except aiosqlite.DatabaseError as error:
+        # A damaged or foreign file: close (an open connection's thread keeps the process
+        # alive) and say so, which also lets ingest rebuild over it.
+        await db.close()
+        raise ArchiveError(
+            f"{db_path}: not an archive database ({error});"
+            " run `python -m bot ingest` to rebuild it"
+        ) from None
     if version != SCHEMA_VERSION:
         await db.close()
         raise ArchiveError(
