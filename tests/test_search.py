@@ -1,0 +1,358 @@
+"""Search semantics, ranking, snippets and hostile input, on real temporary databases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.archive import search as search_module
+from bot.archive.search import SearchHit, SearchPage, build_match, search
+from bot.archive.store import ingest, open_archive
+
+ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
+ARCHIVE_TEXT = ARCHIVE.read_text(encoding="utf-8")
+
+# A small page in the archive's format: the real post and resolution, then comments written
+# for these tests. Ids are the page's numbers; "6.1" is a reply.
+COMMENT_SECTION = """\
+  1. Héctor spoke first at the convention.
+
+  2. The faction voted for democracy in the branch.
+
+  3. Democracy democracy democracy democracy, democracy in the branch.
+
+  4. Democracy was mentioned once in the long branch meeting today.
+
+  5. Democratic centralism is what the leadership called it.
+
+  6. The renewal faction left the convention.
+
+    • Renewal is overdue, said the faction.
+
+  7. A faction asked for renewal at the convention.
+
+  8. Use **bold** and _under_ or @everyone and <#123> here: solidarity!
+
+  9. # Not a heading, just solidarity
+    - and a line that looks like a list
+"""
+
+
+def synthetic_page() -> str:
+    intro = ARCHIVE_TEXT[: ARCHIVE_TEXT.index("82 thoughts on")]
+    return f"{intro}10 thoughts on “Test\n\n{COMMENT_SECTION}\nLeave a Reply\n"
+
+
+def synthetic_bodies() -> dict[str, str]:
+    """Each comment's text as written above, for checks that must not go through FTS5."""
+    bodies: dict[str, str] = {}
+    for number, block in re.findall(
+        r"^  (\d+)\. (.*?)(?=^  \d+\. |\Z)", COMMENT_SECTION, re.M | re.S
+    ):
+        bodies[number] = block.split("\n    •")[0]
+    bodies["6.1"] = "Renewal is overdue, said the faction."
+    return bodies
+
+
+async def _open(page: Path, db_path: Path) -> aiosqlite.Connection:
+    await ingest(page, db_path)
+    return await open_archive(db_path)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+    page = tmp_path / "synthetic.txt"
+    page.write_text(synthetic_page(), encoding="utf-8")
+    connection = await _open(page, tmp_path / "synthetic.db")
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+async def real_db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+    connection = await _open(ARCHIVE, tmp_path / "archive.db")
+    yield connection
+    await connection.close()
+
+
+async def ids(db: aiosqlite.Connection, query: str) -> set[str]:
+    page = await search(db, query, limit=50)
+    assert not page.unranked
+    return {hit.comment_id for hit in page.hits}
+
+
+# --- semantics -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("democracy", {"2", "3", "4"}, id="word"),
+        pytest.param("DEMOCRACY", {"2", "3", "4"}, id="case-folded"),
+        pytest.param("faction democracy", {"2"}, id="all-words-must-match"),
+        pytest.param("renewal faction", {"6", "6.1", "7"}, id="words-in-any-order"),
+        pytest.param('"renewal faction"', {"6"}, id="phrase"),
+        pytest.param("democ*", {"2", "3", "4", "5"}, id="prefix"),
+        pytest.param("faction -democracy", {"6", "6.1", "7"}, id="exclusion"),
+        pytest.param('faction -"renewal faction"', {"2", "6.1", "7"}, id="excluded-phrase"),
+        pytest.param("hector", {"1"}, id="accent-folded"),
+        pytest.param("HECTOR", {"1"}, id="accent-and-case-folded"),
+        pytest.param("héctor", {"1"}, id="accent-as-written"),
+        pytest.param("hect*", {"1"}, id="accent-folded-prefix"),
+        pytest.param("solidarity", {"8", "9"}, id="word-next-to-markdown"),
+    ],
+)
+async def test_query_semantics(db: aiosqlite.Connection, query: str, expected: set[str]) -> None:
+    assert await ids(db, query) == expected
+
+
+async def test_hits_carry_their_place_in_the_thread(db: aiosqlite.Connection) -> None:
+    page = await search(db, "overdue")
+    assert page.hits == [SearchHit("6.1", 2, "6", 7, "Renewal is **overdue**, said the faction.")]
+    assert page.total == 1 and page.offset == 0 and page.suggestion is None
+
+
+async def test_more_mentions_rank_higher(db: aiosqlite.Connection) -> None:
+    # 3 says "democracy" five times, 4 once in a text of about the same length.
+    ranked = [hit.comment_id for hit in (await search(db, "democracy")).hits]
+    assert ranked[0] == "3"
+    assert ranked.index("3") < ranked.index("4")
+
+
+async def test_pages_of_results(db: aiosqlite.Connection) -> None:
+    everything = await search(db, "democ*", limit=10)
+    assert everything.total == 4
+    second = await search(db, "democ*", limit=2, offset=2)
+    assert second.total == 4 and second.offset == 2
+    assert second.hits == everything.hits[2:4]
+    assert (await search(db, "democ*", limit=2, offset=10)).hits == []
+
+
+async def test_too_many_matches_are_listed_in_page_order(
+    db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "RANK_LIMIT", 2)
+    # Which comments hold the word "the", found without FTS5.
+    with_the = [
+        comment_id
+        for comment_id, body in synthetic_bodies().items()
+        if re.search(r"\bthe\b", body, re.IGNORECASE)
+    ]
+    assert len(with_the) > 4
+    first = await search(db, "the", limit=3)
+    assert first.unranked
+    assert [hit.comment_id for hit in first.hits] == with_the[:3]
+    positions = [hit.position for hit in first.hits]
+    assert positions == sorted(positions)
+    # The count stops at the limit, so the total is a lower bound.
+    assert first.total == 2
+    following = await search(db, "the", limit=3, offset=3)
+    assert [hit.comment_id for hit in following.hits] == with_the[3:6]
+
+
+async def test_few_matches_are_ranked(db: aiosqlite.Connection) -> None:
+    assert not (await search(db, "the")).unranked
+
+
+# --- snippets --------------------------------------------------------------------------------
+
+
+async def test_snippet_bolds_the_match_and_escapes_the_archive(db: aiosqlite.Connection) -> None:
+    (hit,) = [h for h in (await search(db, "solidarity")).hits if h.comment_id == "8"]
+    snippet = hit.snippet
+    assert "**solidarity**!" in snippet
+    # The archive's own markdown shows literally, and its mention cannot ping.
+    assert "\\*\\*bold\\*\\*" in snippet
+    assert "\\_under\\_" in snippet
+    # Neither the channel link nor the mass mention survives as Discord would parse it.
+    assert "<#123>" not in snippet
+    assert "@everyone" not in snippet
+    assert "everyone" in snippet and "123" in snippet
+
+
+async def test_bold_match_inside_escaped_markdown(db: aiosqlite.Connection) -> None:
+    (hit,) = (await search(db, "bold")).hits
+    assert hit.snippet.startswith("Use \\*\\***bold**\\*\\* and")
+
+
+async def test_snippet_is_one_line_and_starts_with_no_markdown(db: aiosqlite.Connection) -> None:
+    (hit,) = [h for h in (await search(db, "solidarity")).hits if h.comment_id == "9"]
+    assert "\n" not in hit.snippet
+    # A heading on the page must not become a Discord heading.
+    assert hit.snippet.startswith("\\# Not a heading, just **solidarity** ")
+
+
+async def test_snippet_keeps_the_accent_it_matched(db: aiosqlite.Connection) -> None:
+    (hit,) = (await search(db, "hector")).hits
+    assert hit.snippet.startswith("**Héctor** spoke first")
+
+
+# --- no results ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("democrasy", "democracy"),
+        ("convnetion", "convention"),
+        ("faction democrasy", "faction democracy"),
+        ('"renewal factoin"', '"renewal faction"'),
+    ],
+)
+async def test_no_results_suggest_a_close_spelling(
+    db: aiosqlite.Connection, query: str, suggestion: str
+) -> None:
+    page = await search(db, query)
+    assert (page.hits, page.total) == ([], 0)
+    assert page.suggestion == suggestion
+    # The suggestion is worth offering: it finds something.
+    assert (await search(db, page.suggestion)).total > 0
+
+
+async def test_real_words_with_no_results_suggest_nothing(db: aiosqlite.Connection) -> None:
+    page = await search(db, "hector democracy")
+    assert page.total == 0
+    assert page.suggestion is None
+
+
+async def test_suggestion_on_the_real_archive(real_db: aiosqlite.Connection) -> None:
+    assert (await search(real_db, "sectarain")).suggestion == "sectarian"
+
+
+# --- the real archive ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Read off the page: "Snitch-jacketing" in 0.1, "snitch-jacketing" in 6.1, and
+        # "snitches"/"snitchy" in 6.
+        ("snitch", {"0.1", "6.1"}),
+        ("snitch*", {"0.1", "6", "6.1"}),
+        ('"democratic centralism"', {"3.1.4", "3.2", "15"}),
+        ('"democratic centralism', {"3.1.4", "3.2", "15"}),
+        ("keegan", {"0.1.1", "0.1.2"}),
+        ("Leninism", {"5"}),
+    ],
+)
+async def test_real_archive_queries(
+    real_db: aiosqlite.Connection, query: str, expected: set[str]
+) -> None:
+    assert await ids(real_db, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("operator", "word"), [("AND", "and"), ("OR", "or"), ("NOT", "not"), ("NEAR", "near")]
+)
+async def test_fts_operators_are_searched_as_words(
+    real_db: aiosqlite.Connection, operator: str, word: str
+) -> None:
+    assert await ids(real_db, operator) == await ids(real_db, word)
+    assert await ids(real_db, operator)
+
+
+@pytest.mark.parametrize(
+    ("hostile", "plain"),
+    [
+        ("^ISO", "ISO"),
+        ("ISO 🎉", "ISO"),
+        ("🎉 ISO 🎉", "ISO"),
+        ("* ISO *", "ISO"),
+        ("ISO **", "ISO"),
+        ("_ ISO", "ISO"),
+        ("ISO\x00", "ISO"),
+        ('"" ISO', "ISO"),
+        ("ISO -", "ISO"),
+        ("ISO :", "ISO"),
+        ("ISO -🎉", "ISO"),
+    ],
+)
+async def test_noise_around_a_word_does_not_change_the_results(
+    real_db: aiosqlite.Connection, hostile: str, plain: str
+) -> None:
+    assert await ids(real_db, hostile) == await ids(real_db, plain)
+
+
+# --- hostile input ---------------------------------------------------------------------------
+
+HOSTILE = [
+    '"unbalanced',
+    'unbalanced"',
+    '"',
+    '"""',
+    "AND",
+    "OR",
+    "NOT",
+    "ISO AND",
+    "AND ISO",
+    "NEAR",
+    "NEAR(ISO RF)",
+    "ISO NEAR/2 RF",
+    "*",
+    "**",
+    "ISO*",
+    "*ISO",
+    ":",
+    "body:ISO",
+    "{body}: ISO",
+    "comment_fts:ISO",
+    "-",
+    "--",
+    "-ISO",
+    "--ISO",
+    "ISO -",
+    "^",
+    "+ISO",
+    "(",
+    ")",
+    "(ISO OR RF",
+    "\\",
+    "'; DROP TABLE comment; --",
+    "x" * 10_000,
+    "ISO " * 5_000,
+    " ".join(f"word{n}" for n in range(200)),
+    "🎉",
+    "🎉🎉 🎉",
+    "👨‍👩‍👧 ISO",
+    "\u200b",
+    "\x00",
+    "fac\x00tion",
+    "\ud800",
+    "ISO \ud800x",
+    "_",
+    "",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+async def test_hostile_queries_return_a_page(real_db: aiosqlite.Connection, query: str) -> None:
+    assert build_match(query) is None or isinstance(build_match(query), str)
+    page = await search(real_db, query)
+    assert isinstance(page, SearchPage)
+    assert page.query == query
+    assert all(isinstance(hit, SearchHit) for hit in page.hits)
+    assert page.total >= len(page.hits)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "*", "**", ":", "-", "--", '"', '""', "(", ")", "\\", "^", "🎉", "_", "\x00",
+     "\ud800", "-ISO", '-"ISO RF"'],
+)  # fmt: skip
+async def test_nothing_searchable(real_db: aiosqlite.Connection, query: str) -> None:
+    # Punctuation, symbols and exclusions alone have no word to look for.
+    assert build_match(query) is None
+    page = await search(real_db, query)
+    assert (page.hits, page.total, page.suggestion) == ([], 0, None)
+
+
+async def test_hostile_queries_leave_the_archive_intact(real_db: aiosqlite.Connection) -> None:
+    before = await ids(real_db, "ISO")
+    for query in HOSTILE:
+        await search(real_db, query)
+    assert await ids(real_db, "ISO") == before
