@@ -174,6 +174,27 @@ def test_a_bot_that_cannot_start_says_why_in_one_line(console_env, tmp_path):
     assert run.stderr.startswith(f"archive-bot: {missing}")
 
 
+def test_a_reader_that_stops_early_ends_the_console_quietly(console_env):
+    """`python -m bot console | head -1`: the pipe closes while the bot still has output."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=console_env,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(b"/resolution\n/members\n/search query:the\n/about\n")
+    process.stdin.close()
+    first = process.stdout.readline()
+    process.stdout.close()
+
+    assert first == b"> /resolution\n"
+    assert process.wait(timeout=30) == 0
+    assert process.stderr is not None and b"Traceback" not in process.stderr.read()
+
+
 def test_help_lists_every_command_with_its_options(console_env):
     out = transcript(console(console_env, "help", "? search"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -50,4 +51,8 @@ def main(settings: Settings) -> int:
             return 1
         except KeyboardInterrupt:
             print()
+        except BrokenPipeError:
+            # The reader of a pipe (`| head`) stopped reading: a normal end for a command line
+            # tool. Point stdout at nothing so the interpreter's final flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

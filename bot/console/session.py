@@ -87,6 +87,8 @@ class Session:
             print(f"✗ Discord would not allow that: {str(error).splitlines()[0]}")
         except simcord.BackendError as error:
             print(f"✗ Discord refused: {error.message}")
+        except BrokenPipeError:
+            raise  # whoever reads the output has gone (`| head`): time to leave, not a bug
         except TimeoutError:
             # SimCord gave up waiting for the bot to settle; show what it has posted so far.
             self._print_new()
