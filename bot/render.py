@@ -409,11 +409,14 @@ def search_embed(page: SearchPage, page_size: int) -> discord.Embed:
     if page.hits:
         first, last = page.offset + 1, page.offset + len(page.hits)
         pages = math.ceil(page.total / page_size)
-        footer = f"Results {first}–{last} of {page.total}"
-        if pages > 1:
-            footer += f" · page {page.offset // page_size + 1} of {pages}"
         if page.unranked:
-            footer += " · too many matches to rank: in page order, add words to narrow it"
+            # Counting stopped at the ranking limit, so the total is a floor, not a count.
+            footer = f"Results {first}–{last} of more than {page.total:,}"
+            footer += " · too many to rank, so in page order: add words to narrow them"
+        else:
+            footer = f"Results {first}–{last} of {page.total}"
+            if pages > 1:
+                footer += f" · page {page.offset // page_size + 1} of {pages}"
         embed.set_footer(text=footer)
     return embed
 

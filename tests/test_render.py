@@ -451,7 +451,10 @@ def test_search_embed_later_page_and_no_results() -> None:
 
 def test_search_embed_says_when_matches_are_in_page_order() -> None:
     page = SearchPage(query="the", hits=[hit("1", None, "s")], total=5000, offset=0, unranked=True)
-    assert "in page order" in search_embed(page, 5).footer.text
+    assert search_embed(page, 5).footer.text == (
+        "Results 1–1 of more than 5,000 · too many to rank, so in page order: add words to narrow"
+        " them"
+    )
 
 
 def test_search_embed_shortens_oversized_snippets_to_fit() -> None:

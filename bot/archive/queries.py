@@ -34,7 +34,8 @@ async def _one(
     async with db.execute(sql, params) as cursor:
         row = await cursor.fetchone()
     if row is None:
-        raise LookupError(f"the archive database has no row for: {sql.split()[3]}")
+        # Only a database built by ingest is ever opened, and it always has these rows.
+        raise LookupError(f"the archive database is incomplete: nothing for {sql!r}")
     return tuple(row)
 
 
