@@ -15,13 +15,14 @@ from bot.archive import queries, store
 from bot.archive.models import CommentKind
 from bot.archive.parser import parse_page
 from bot.archive.store import (
+    MIGRATIONS,
     SCHEMA_VERSION,
     ArchiveError,
     ArchiveFormatError,
     ingest,
-    migrate,
     open_archive,
 )
+from bot.migrations import migrate
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
 ARCHIVE_TEXT = ARCHIVE.read_text(encoding="utf-8")
@@ -233,9 +234,9 @@ async def test_ingest_rebuilds_over_a_damaged_database(page: Path, db_path: Path
 async def test_migrate_brings_a_version_0_database_forward(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     async with aiosqlite.connect(path) as db:
-        await migrate(db)
+        await migrate(db, MIGRATIONS, "archive database")
         # Running it again on a current database must change nothing.
-        await migrate(db)
+        await migrate(db, MIGRATIONS, "archive database")
     assert user_version(path) == SCHEMA_VERSION
     with sqlite3.connect(path) as connection:
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}

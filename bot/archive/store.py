@@ -22,6 +22,7 @@ from bot.archive.errors import ArchiveError, ArchiveFormatError
 from bot.archive.models import Archive, Comment
 from bot.archive.parser import parse_page
 from bot.archive.queries import archive_counts
+from bot.migrations import migrate, schema_version
 
 __all__ = [
     "ArchiveError",
@@ -42,8 +43,7 @@ DEFAULT_DATABASE_PATH = _DATA / "archive.db"
 # rebuilt even though the archive file itself did not change.
 PARSER_VERSION = 1
 
-# Each entry moves the schema one version forward; PRAGMA user_version records how far a
-# database has come. Never edit an entry that has shipped: append a new one.
+# Applied by bot.migrations.migrate; never edit an entry that has shipped: append a new one.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE source (
@@ -112,22 +112,13 @@ class IngestReport:
     counts: dict[str, int]
 
 
-async def migrate(db: aiosqlite.Connection) -> None:
-    """Bring the schema forward to SCHEMA_VERSION, one migration at a time."""
-    async with db.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone() or (0,)
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        await db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
-
-
 async def open_archive(db_path: Path) -> aiosqlite.Connection:
     """A read-only connection for serving queries."""
     if not db_path.exists():
         raise ArchiveError(f"{db_path}: no archive database; run `python -m bot ingest` first")
     db = await aiosqlite.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        async with db.execute("PRAGMA user_version") as cursor:
-            (version,) = await cursor.fetchone() or (0,)
+        version = await schema_version(db)
     except aiosqlite.DatabaseError as error:
         # A damaged or foreign file: close (an open connection's thread keeps the process
         # alive) and say so, which also lets ingest rebuild over it.
@@ -186,7 +177,7 @@ async def ingest(
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with _temporary_sibling(db_path) as building:
         async with aiosqlite.connect(building) as db:
-            await migrate(db)
+            await migrate(db, MIGRATIONS, "archive database")
             await _write(db, archive, archive_path, sha256, progress)
         os.replace(building, db_path)
     return IngestReport(archive_path, sha256, True, counts_of(archive))

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import aiosqlite
 
-# Each entry moves the schema one version forward; PRAGMA user_version records how far a database
-# has come. Never edit an entry that has shipped: append a new one.
+from bot.migrations import migrate
+
+# Applied by bot.migrations.migrate; never edit an entry that has shipped: append a new one.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE job (
@@ -166,7 +167,7 @@ class JobStore:
             await db.executescript(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
             )
-            await _migrate(db)
+            await migrate(db, MIGRATIONS, "jobs database")
         except BaseException:
             await db.close()
             raise
@@ -302,15 +303,3 @@ class JobStore:
     async def _jobs(self, where: str, params: tuple[object, ...]) -> list[Job]:
         async with self._db.execute(f"SELECT {_JOB_COLUMNS} FROM job WHERE {where}", params) as c:
             return [_job(row) for row in await c.fetchall()]
-
-
-async def _migrate(db: aiosqlite.Connection) -> None:
-    async with db.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone() or (0,)
-    if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"the jobs database is at schema version {version}, newer than this bot's"
-            f" {SCHEMA_VERSION}; run a newer version of the bot or move the file away"
-        )
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        await db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
