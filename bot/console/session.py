@@ -136,8 +136,13 @@ class Session:
                 if channel.id != self._printed_in:
                     print(place(channel.name or str(channel.id), self._style))
                     self._printed_in = channel.id
+                # Formatted again only when it changed since it was printed: marked as edited.
                 edited = before is not None
-                print(format_message(message, self._style, parent=parent, edited=edited))
+                print(
+                    format_message(message, self._style, parent=parent, edited=True)
+                    if edited
+                    else text
+                )
             self._seen[message.id] = Seen(text, summary(message))
 
     def _newest(
