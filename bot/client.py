@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import render
 from bot.archive.store import ingest, open_archive
 from bot.config import Settings
 from bot.errors import UserFacingError
@@ -58,9 +59,7 @@ def explain(error: app_commands.AppCommandError) -> str | None:
     if isinstance(error, app_commands.CommandOnCooldown):
         # Rounded up: "in 0 seconds" would invite an immediate retry that fails again.
         seconds = math.ceil(error.retry_after)
-        return (
-            f"Slow down: you can use this command again in {seconds} second{'s' * (seconds != 1)}."
-        )
+        return f"Slow down: you can use this command again in {render.plural(seconds, 'second')}."
     if isinstance(error, app_commands.MissingPermissions):
         return f"You need {_permissions(error.missing_permissions)} to do that."
     if isinstance(error, app_commands.BotMissingPermissions):

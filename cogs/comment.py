@@ -1,3 +1,5 @@
+"""/comment: one comment in full, with the comments it answers and the ids of its replies."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -6,21 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.archive import queries
 from bot.archive.models import Comment
-from bot.replies import send_embeds
+from bot.replies import comment_embeds, send_embeds
 from bot.transformers import CommentTransformer
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
-
-
-async def comment_embeds(bot: ArchiveBot, comment: Comment) -> list[discord.Embed]:
-    """A comment in full with its context, as /comment and search's "Open" show it."""
-    above = await queries.ancestors(bot.db, comment.id)
-    replies = await queries.descendant_count(bot.db, comment.id)
-    return render.comment_embeds(comment, above, replies)
 
 
 class CommentCog(commands.Cog):
@@ -33,11 +26,11 @@ class CommentCog(commands.Cog):
     @app_commands.describe(id="The comment's id, such as 3 or 3.2.1 (type an id or a word)")
     async def comment(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[ArchiveBot],
         id: app_commands.Transform[Comment, CommentTransformer],  # noqa: A002
     ) -> None:
         """Show one comment in full, with its context and the number of replies under it."""
-        await send_embeds(interaction, await comment_embeds(self.bot, id))
+        await send_embeds(interaction, await comment_embeds(self.bot.db, id))
 
 
 async def setup(bot: ArchiveBot) -> None:

@@ -259,8 +259,8 @@ class ThreadCog(commands.Cog, name="Thread"):
         if running is None:
             cap = self.bot.settings.max_replays_per_guild
             await interaction.response.send_message(
-                f"This server already has {busy.running_in_guild} replay"
-                f"{'s' * (busy.running_in_guild != 1)} running, the most allowed at once"
+                f"This server already has {render.plural(busy.running_in_guild, 'replay')}"
+                " running, the most allowed at once"
                 f" ({cap}). Try again when one has finished.",
                 ephemeral=True,
             )

@@ -414,16 +414,18 @@ def test_members_embeds_split_many_cities_and_long_lists() -> None:
     assert [f.name for f in fields if f.name != "Big (300)"] == [f"City{c} (3)" for c in range(30)]
 
 
-def hit(comment_id: str, parent_id: str | None, snippet: str) -> SearchHit:
-    return SearchHit(comment_id, comment_id.count(".") + 1, parent_id, 0, snippet)
+def hit(
+    comment_id: str, parent_id: str | None, snippet: str, *highlights: tuple[int, int]
+) -> SearchHit:
+    return SearchHit(comment_id, comment_id.count(".") + 1, parent_id, 0, snippet, highlights)
 
 
-def test_search_embed_lists_hits_without_re_escaping() -> None:
+def test_search_embed_escapes_snippets_and_bolds_their_matches() -> None:
     page = SearchPage(
         query="expel*",
         hits=[
-            hit("3.2.1", "3.2", "we were **expelled** from a\\_b"),
-            hit("4", None, "**expelled** <@12> again"),
+            hit("3.2.1", "3.2", "we were expelled from a_b", (8, 16)),
+            hit("4", None, "expelled <@12> again", (0, 8)),
         ],
         total=17,
         offset=0,
@@ -432,7 +434,7 @@ def test_search_embed_lists_hits_without_re_escaping() -> None:
     assert embed.title == "Search: expel\\*"
     assert embed.description == (
         "**3.2.1** (reply to 3.2, depth 3)\nwe were **expelled** from a\\_b\n\n"
-        f"**4** (top level)\n**expelled** <{ZWSP}@12> again"
+        f"**4** (top level)\n**expelled** <{ZWSP}@12\\> again"
     )
     assert embed.footer.text == "Results 1–2 of 17 · page 1 of 4"
 
@@ -458,8 +460,8 @@ def test_search_embed_says_when_matches_are_in_page_order() -> None:
 
 
 def test_search_embed_shortens_oversized_snippets_to_fit() -> None:
-    snippet = "**match** " + "word " * 400
-    hits = [hit(str(i), None, snippet) for i in range(10)]
+    snippet = "match " + "word " * 400
+    hits = [hit(str(i), None, snippet, (0, 5)) for i in range(10)]
     page = SearchPage(query="match", hits=hits, total=10, offset=0)
     embed = search_embed(page, 10)
     assert len(embed.description) <= render.EMBED_DESCRIPTION
@@ -484,10 +486,12 @@ def test_comment_message_parts_split_long_body_with_header_once() -> None:
     assert len(parts) > 2
     assert all(len(part) <= render.MESSAGE for part in parts)
     assert parts[0].startswith("**2** · depth 1\n")
-    assert not any(part.startswith("**2**") for part in parts[1:])
-    assert words(" ".join(parts).removeprefix("**2** · depth 1\n")) == words(
-        escape_archive_text(body)
-    )
+    # Every later part says whose it is and where it falls, so it cannot pass for a new comment.
+    markers = [f"**2** ({n}/{len(parts)})\n" for n in range(2, len(parts) + 1)]
+    assert [part[: len(marker)] for part, marker in zip(parts[1:], markers, strict=True)] == markers
+    bodies = [parts[0].removeprefix("**2** · depth 1\n")]
+    bodies += [part.removeprefix(marker) for part, marker in zip(parts[1:], markers, strict=True)]
+    assert words(" ".join(bodies)) == words(escape_archive_text(body))
 
 
 def test_embed_batches_respect_message_totals() -> None:

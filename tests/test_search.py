@@ -12,6 +12,7 @@ import pytest
 from bot.archive import search as search_module
 from bot.archive.search import SearchHit, SearchPage, build_match, search
 from bot.archive.store import ingest, open_archive
+from bot.render import bold_spans
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
 ARCHIVE_TEXT = ARCHIVE.read_text(encoding="utf-8")
@@ -112,7 +113,9 @@ async def test_query_semantics(db: aiosqlite.Connection, query: str, expected: s
 
 async def test_hits_carry_their_place_in_the_thread(db: aiosqlite.Connection) -> None:
     page = await search(db, "overdue")
-    assert page.hits == [SearchHit("6.1", 2, "6", 7, "Renewal is **overdue**, said the faction.")]
+    assert page.hits == [
+        SearchHit("6.1", 2, "6", 7, "Renewal is overdue, said the faction.", ((11, 18),))
+    ]
     assert page.total == 1 and page.offset == 0 and page.suggestion is None
 
 
@@ -161,9 +164,14 @@ async def test_few_matches_are_ranked(db: aiosqlite.Connection) -> None:
 # --- snippets --------------------------------------------------------------------------------
 
 
+def shown(hit: SearchHit) -> str:
+    """The snippet as the results embed shows it: escaped, with the matches in bold."""
+    return bold_spans(hit.snippet, hit.highlights)
+
+
 async def test_snippet_bolds_the_match_and_escapes_the_archive(db: aiosqlite.Connection) -> None:
     (hit,) = [h for h in (await search(db, "solidarity")).hits if h.comment_id == "8"]
-    snippet = hit.snippet
+    snippet = shown(hit)
     assert "**solidarity**!" in snippet
     # The archive's own markdown shows literally, and its mention cannot ping.
     assert "\\*\\*bold\\*\\*" in snippet
@@ -176,19 +184,19 @@ async def test_snippet_bolds_the_match_and_escapes_the_archive(db: aiosqlite.Con
 
 async def test_bold_match_inside_escaped_markdown(db: aiosqlite.Connection) -> None:
     (hit,) = (await search(db, "bold")).hits
-    assert hit.snippet.startswith("Use \\*\\***bold**\\*\\* and")
+    assert shown(hit).startswith("Use \\*\\***bold**\\*\\* and")
 
 
 async def test_snippet_is_one_line_and_starts_with_no_markdown(db: aiosqlite.Connection) -> None:
     (hit,) = [h for h in (await search(db, "solidarity")).hits if h.comment_id == "9"]
     assert "\n" not in hit.snippet
     # A heading on the page must not become a Discord heading.
-    assert hit.snippet.startswith("\\# Not a heading, just **solidarity** ")
+    assert shown(hit).startswith("\\# Not a heading, just **solidarity** ")
 
 
 async def test_snippet_keeps_the_accent_it_matched(db: aiosqlite.Connection) -> None:
     (hit,) = (await search(db, "hector")).hits
-    assert hit.snippet.startswith("**Héctor** spoke first")
+    assert shown(hit).startswith("**Héctor** spoke first")
 
 
 # --- no results ------------------------------------------------------------------------------

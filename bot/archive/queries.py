@@ -7,6 +7,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.archive import outline
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 
 _COMMENT_COLUMNS = "id, parent_id, depth, position, kind, author, date, body, link_title, link_site"
@@ -154,3 +155,14 @@ async def archive_counts(db: aiosqlite.Connection) -> dict[str, int]:
     counts.update({f"{kind}s": n for kind, n in rows})
     (counts["members"],) = await _one(db, "SELECT count(*) FROM member")
     return counts
+
+
+async def reply_ids(db: aiosqlite.Connection, comment_id: str) -> list[str]:
+    """The ids of the direct replies to a comment, in page order."""
+    low, high = outline.descendant_range(comment_id)
+    rows = await _all(
+        db,
+        "SELECT id FROM comment WHERE id >= ? AND id < ? AND depth = ? ORDER BY position",
+        (low, high, outline.depth(comment_id) + 1),
+    )
+    return [id_ for (id_,) in rows]

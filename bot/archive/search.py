@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.markdown import escape_archive_text
-
 # Past this many matching comments a bm25 ranking costs seconds at scale (a word like "the"
 # is in nearly every comment), so such queries list matches in page order instead.
 RANK_LIMIT = 5_000
@@ -49,7 +47,10 @@ class SearchHit:
     depth: int
     parent_id: str | None
     position: int
+    # Raw archive text on one line, "…" where cut; the matched terms are the [start, end) spans
+    # in ``highlights`` (sorted, disjoint). Markup is the renderer's business.
     snippet: str
+    highlights: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ async def search(
     ) as cursor:
         rows = await cursor.fetchall()
     hits = [
-        SearchHit(id_, depth, parent_id, position, _discord_snippet(raw))
+        SearchHit(id_, depth, parent_id, position, *_highlighted(raw))
         for id_, depth, parent_id, position, raw in rows
     ]
     suggestion = None if total else await suggest(db, query)
@@ -131,16 +132,20 @@ async def _count(db: aiosqlite.Connection, match: str, cap: int) -> int:
     return int(row[0]) if row else 0
 
 
-def _discord_snippet(raw: str) -> str:
-    """Escape the archive's own markdown, then bold the matches FTS5 marked."""
-    parts = re.split(f"([{_HIGHLIGHT_START}{_HIGHLIGHT_END}])", " ".join(raw.split()))
-    out: list[str] = []
-    for part in parts:
-        if part in (_HIGHLIGHT_START, _HIGHLIGHT_END):
-            out.append("**")
+def _highlighted(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """FTS5's snippet on one line without its match marks, and the spans those marks enclosed."""
+    text: list[str] = []
+    spans: list[tuple[int, int]] = []
+    length = start = 0
+    for part in re.split(f"([{_HIGHLIGHT_START}{_HIGHLIGHT_END}])", " ".join(raw.split())):
+        if part == _HIGHLIGHT_START:
+            start = length
+        elif part == _HIGHLIGHT_END:
+            spans.append((start, length))
         else:
-            out.append(escape_archive_text(part))
-    return "".join(out)
+            text.append(part)
+            length += len(part)
+    return "".join(text), tuple(spans)
 
 
 def _fold(text: str) -> str:

@@ -1,12 +1,13 @@
-"""Make archive text show literally in Discord markdown.
+"""Make archive text show literally in Discord markdown, and mark up search matches.
 
-Plain text functions with no Discord import, so that the archive layer (search snippets) and the
-rendering module escape the same way.
+Every escaping rule lives here: archive text goes through :func:`escape_archive_text` exactly
+once, and :func:`bold_spans` is the one way matched terms become bold.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _MARKUP = re.compile(
     r"""
@@ -64,3 +65,18 @@ def escape_archive_text(text: str) -> str:
     only becomes a line start when long text is split, and it leaves mentions alone.
     """
     return neutralise_mentions(_MARKUP.sub(_escape_markup, text))
+
+
+def bold_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """Raw text escaped, with the ``[start, end)`` spans (sorted, disjoint) in bold.
+
+    Each piece is escaped on its own, so the bold marks are the only markup that takes effect.
+    """
+    out: list[str] = []
+    done = 0
+    for start, end in spans:
+        out.append(escape_archive_text(text[done:start]))
+        out.append(f"**{escape_archive_text(text[start:end])}**")
+        done = end
+    out.append(escape_archive_text(text[done:]))
+    return "".join(out)

@@ -1,0 +1,94 @@
+"""Everything that knows Discord's limits and markup: escaping, splitting, embeds, replay text.
+
+Commands never build message text from archive records themselves; they call these builders, so
+that every limit and every escaping rule lives in one place. The package is split by concern:
+
+* :mod:`~bot.render.limits`: Discord's limits, splitting long text, shortening labels;
+* :mod:`~bot.render.markdown`: escaping archive text, bolding search matches;
+* :mod:`~bot.render.text`: the small wording helpers (plurals, dates, quoted input, id lists);
+* :mod:`~bot.render.embeds`: the reading commands' embeds;
+* :mod:`~bot.render.search`: a page of search results and its paging;
+* :mod:`~bot.render.replay`: a /thread replay's thread name and messages.
+
+The names other modules use are re-exported here, so callers write ``render.split_text``.
+"""
+
+from bot.render.embeds import (
+    CONTEXT_LABEL,
+    ID_SCHEME,
+    PLACEHOLDER_TEXT,
+    about_embed,
+    comment_choice,
+    comment_embeds,
+    members_embeds,
+    resolution_embeds,
+)
+from bot.render.limits import (
+    CHOICE_NAME,
+    CHOICES,
+    EMBED_AUTHOR,
+    EMBED_DESCRIPTION,
+    EMBED_FIELDS,
+    EMBED_FOOTER,
+    EMBED_TITLE,
+    EMBED_TOTAL,
+    EMBEDS_PER_MESSAGE,
+    FIELD_NAME,
+    FIELD_VALUE,
+    MESSAGE,
+    THREAD_NAME,
+    embed_batches,
+    plain_label,
+    split_text,
+    truncate_label,
+)
+from bot.render.markdown import bold_spans, escape_archive_text, neutralise_mentions
+from bot.render.replay import comment_message_parts, replay_header, replies_under, thread_name
+from bot.render.search import MAX_QUERY, Paging, normalise_query, query_of, search_embed
+from bot.render.text import compact_ids, first_line, label, long_date, plural, quoted_input
+
+__all__ = [
+    "CHOICES",
+    "CHOICE_NAME",
+    "CONTEXT_LABEL",
+    "EMBEDS_PER_MESSAGE",
+    "EMBED_AUTHOR",
+    "EMBED_DESCRIPTION",
+    "EMBED_FIELDS",
+    "EMBED_FOOTER",
+    "EMBED_TITLE",
+    "EMBED_TOTAL",
+    "FIELD_NAME",
+    "FIELD_VALUE",
+    "ID_SCHEME",
+    "MAX_QUERY",
+    "MESSAGE",
+    "PLACEHOLDER_TEXT",
+    "THREAD_NAME",
+    "Paging",
+    "about_embed",
+    "bold_spans",
+    "comment_choice",
+    "comment_embeds",
+    "comment_message_parts",
+    "compact_ids",
+    "embed_batches",
+    "escape_archive_text",
+    "first_line",
+    "label",
+    "long_date",
+    "members_embeds",
+    "neutralise_mentions",
+    "plain_label",
+    "normalise_query",
+    "plural",
+    "query_of",
+    "quoted_input",
+    "replay_header",
+    "replies_under",
+    "resolution_embeds",
+    "search_embed",
+    "split_text",
+    "thread_name",
+    "truncate_label",
+]

@@ -1,0 +1,68 @@
+"""Small pieces of wording every message shares: counts, dates, quoted input, lists of ids.
+
+One helper each, so that "1 reply" / "2 replies" and "17 February 2014" read the same in every
+command, and so that no echo of what a person typed can outgrow a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from bot.archive import outline
+from bot.render.limits import truncate_label
+from bot.render.markdown import escape_archive_text
+
+# Archive text that ends up in titles and field names is cut to this before escaping, so that the
+# escaped form (at most twice as long) plus our own wording stays under the 256-character limits.
+NAME_LABEL = 100
+# What a person typed, quoted back in an answer: enough to recognise it, never enough to push
+# the answer past a message's limit.
+QUOTED_INPUT = 60
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``count`` with its noun: "1 reply", "2 replies", "0 members"."""
+    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
+
+
+def long_date(date: dt.date) -> str:
+    """A date the way the archive writes it: "17 February 2014"."""
+    # Day written out rather than via %-d, which not every platform's strftime knows.
+    return f"{date.day} {date:%B %Y}"
+
+
+def label(text: str, limit: int = NAME_LABEL) -> str:
+    """Archive text for a title, field name or heading: shortened raw, then escaped."""
+    return escape_archive_text(truncate_label(text, limit))
+
+
+def quoted_input(typed: str) -> str:
+    """What a person typed, in quotes, short and escaped, for an answer that echoes it."""
+    return f"“{label(typed, QUOTED_INPUT)}”"
+
+
+def first_line(text: str) -> str:
+    return next((line for line in text.splitlines() if line.strip()), "")
+
+
+def compact_ids(ids: Sequence[str]) -> str:
+    """Comment ids listed briefly: runs of consecutive siblings (three or more) as "first … last".
+
+    "3.2.1 … 3.2.9" for nine replies in a row; "3.1, 3.2" for two; "1, 3 … 5" around a gap.
+    """
+    runs: list[list[str]] = []
+    for comment_id in ids:
+        if runs and _follows(runs[-1][-1], comment_id):
+            runs[-1].append(comment_id)
+        else:
+            runs.append([comment_id])
+    shown = [f"{run[0]} … {run[-1]}" if len(run) > 2 else ", ".join(run) for run in runs]
+    return ", ".join(shown)
+
+
+def _follows(previous: str, comment_id: str) -> bool:
+    """Whether ``comment_id`` is the sibling right after ``previous``."""
+    if outline.parent(previous) != outline.parent(comment_id):
+        return False
+    return outline.numbers(comment_id)[-1] == outline.numbers(previous)[-1] + 1
