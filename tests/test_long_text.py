@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import discord
 import pytest
 from conftest import ARCHIVE, World
 
@@ -48,3 +49,28 @@ async def test_long_comment_is_split_across_messages_within_limits(world: World)
     start = words.index("Paragraph")
     assert words[start : start + len(expected)] == expected
     assert not result.ephemeral
+
+
+async def test_a_replayed_long_comment_marks_each_continued_part(world: World) -> None:
+    role = world.guild.create_role(
+        "moderators", permissions=discord.Permissions(manage_threads=True)
+    )
+    mod = world.guild.add_member(world.env.create_user("mod"), roles=[role])
+
+    await mod.slash(world.channel, "thread", id="3.2.9")
+
+    [thread] = world.channel.threads
+    contents = [m.content for m in thread.history()]
+    [first] = [c for c in contents if c.startswith("**3.2.9** · ")]
+    rest = [c for c in contents if c.startswith("**3.2.9** (")]
+    count = len(rest) + 1
+    assert count > 2
+    assert first.startswith("**3.2.9** · depth 3\nYou’re a real piece of work")
+    for number, part in enumerate(rest, start=2):
+        assert part.startswith(f"**3.2.9** ({number}/{count})\n")
+        assert len(part) <= render.MESSAGE
+    shown = " ".join([first, *(part.split("\n", 1)[1] for part in rest)])
+    expected = re.findall(r"\w+", " ".join(PARAGRAPHS))
+    words = re.findall(r"\w+", shown)
+    start = words.index("Paragraph")
+    assert words[start : start + len(expected)] == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import discord
 import pytest
 from conftest import ARCHIVE, World
 
@@ -52,3 +53,30 @@ async def test_search_snippet_with_mentions_is_literal(world: World) -> None:
     description = result.response.embeds[0].description
     assert "@\u200beveryone" in description and "<\u200b@123\\>" in description
     assert "\\*\\***loud**\\*\\*" in description
+
+
+async def test_thread_named_after_a_comment_with_mentions_shows_them_literally(
+    world: World,
+) -> None:
+    role = world.guild.create_role(
+        "moderators", permissions=discord.Permissions(manage_threads=True)
+    )
+    mod = world.guild.add_member(world.env.create_user("mod"), roles=[role])
+
+    await mod.slash(world.channel, "thread", id="3.2")
+
+    [thread] = world.channel.threads
+    # It reads the same, but Discord no longer sees a mention in it.
+    assert thread.name.replace("\u200b", "").startswith("3.2 · @everyone <@123> <@&456> **loud**")
+    assert "@everyone" not in thread.name and "<@" not in thread.name
+    [created] = [m for m in world.channel.history() if m.type is discord.MessageType.thread_created]
+    assert created.content == thread.name
+    assert not created.mention_everyone
+    assert created.raw_mentions == [] and created.raw_role_mentions == []
+
+
+async def test_comment_choices_show_mentions_literally(world: World) -> None:
+    [choice] = await world.member.autocomplete(world.channel, "comment", "id", "loud")
+
+    assert choice["value"] == "3.2"
+    assert choice["name"].startswith("3.2 — @\u200beveryone <\u200b@123> <\u200b@&456> **loud**")
