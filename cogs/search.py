@@ -8,7 +8,6 @@ accepts page as well after a restart as before.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -143,7 +142,8 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_PAGE_
         return False
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        query = self.query or render.query_of(interaction.message)
+        message = interaction.message
+        query = self.query or render.query_of(message.embeds if message else [])
         if query is None:
             await interaction.response.send_message(
                 "These results can no longer be paged; run `/search` again.", ephemeral=True
@@ -203,16 +203,11 @@ class OpenResult(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"sear
         await send_embeds(interaction, await comment_embeds(db, comment), ephemeral=True)
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _members_named(members: list[Member], query: str) -> list[Member]:
     """The members whose name holds a word of the query ("hector" finds Héctor A.)."""
     # Initials ("A.") are too short to tell anyone apart.
-    typed = {word for word in re.findall(r"\w{2,}", _fold(query))}
-    return [m for m in members if typed & set(re.findall(r"\w{2,}", _fold(m.name)))]
+    typed = set(re.findall(r"\w{2,}", archive_search.fold(query)))
+    return [m for m in members if typed & set(re.findall(r"\w{2,}", archive_search.fold(m.name)))]
 
 
 class SearchCog(commands.Cog):

@@ -9,6 +9,7 @@ from bot import render
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 from bot.archive.search import SearchHit, SearchPage
 from bot.render import (
+    MAX_QUERY,
     comment_embeds,
     comment_message_parts,
     embed_batches,
@@ -514,3 +515,119 @@ def test_comment_choice_is_a_short_raw_label() -> None:
     assert render.comment_choice(placeholder) == "1.1 — not in the archive"
     pingback = make_comment("5", "[…] x", kind=CommentKind.PINGBACK, link_title="Our story")
     assert render.comment_choice(pingback) == "5 — pingback: Our story"
+
+
+# --- small text helpers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "singular", "plural_form", "expected"),
+    [
+        (0, "reply", "replies", "0 replies"),
+        (1, "reply", "replies", "1 reply"),
+        (2, "reply", "replies", "2 replies"),
+        (1, "second", None, "1 second"),
+        (3, "second", None, "3 seconds"),
+    ],
+)
+def test_plural(count: int, singular: str, plural_form: str | None, expected: str) -> None:
+    assert render.plural(count, singular, plural_form) == expected
+
+
+def test_long_date_writes_the_day_without_a_leading_zero() -> None:
+    assert render.long_date(dt.date(2014, 2, 7)) == "7 February 2014"
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        ([], ""),
+        (["3.1"], "3.1"),
+        (["3.1", "3.2"], "3.1, 3.2"),
+        ([f"3.2.{n}" for n in range(1, 10)], "3.2.1 … 3.2.9"),
+        (["1", "3", "4", "5", "7", "8"], "1, 3 … 5, 7, 8"),
+        (["3.9", "3.10", "3.11"], "3.9 … 3.11"),
+        (["2.3", "3.1", "3.2", "3.3"], "2.3, 3.1 … 3.3"),
+    ],
+)
+def test_compact_ids(ids: list[str], expected: str) -> None:
+    assert render.compact_ids(ids) == expected
+
+
+def test_quoted_input_is_short_and_escaped_whatever_was_typed() -> None:
+    assert render.quoted_input("snitch") == "“snitch”"
+    quoted = render.quoted_input("*" * 3000)
+    assert quoted.startswith("“\\*\\*") and quoted.endswith("…”")
+    assert len(quoted) <= 2 * 60 + 3
+
+
+def test_plain_label_keeps_mentions_readable_but_inert() -> None:
+    label = render.plain_label("3 · @everyone look <@123>\nand @here", 100)
+    assert label == f"3 · @{ZWSP}everyone look <{ZWSP}@123> and @{ZWSP}here"
+    assert render.plain_label("@everyone " * 30, 40).endswith("…")
+    assert len(render.plain_label("@everyone " * 30, 40)) <= 40
+
+
+# --- search text ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        ("no match", (), "no match"),
+        ("we were expelled", ((8, 16),), "we were **expelled**"),
+        ("Use **bold** and", ((6, 10),), "Use \\*\\***bold**\\*\\* and"),
+        ("a_b c_d", ((0, 3), (4, 7)), "**a\\_b** **c\\_d**"),
+        ("@everyone hi", ((10, 12),), f"@{ZWSP}everyone **hi**"),
+    ],
+)
+def test_bold_spans(text: str, spans: tuple[tuple[int, int], ...], expected: str) -> None:
+    assert render.bold_spans(text, spans) == expected
+
+
+@pytest.mark.parametrize(
+    ("offset", "total", "number", "count", "previous", "following", "first", "last"),
+    [
+        (0, 0, 1, 1, 0, 0, True, True),
+        (0, 5, 1, 1, 0, 0, True, True),
+        (0, 6, 1, 2, 0, 5, True, False),
+        (5, 6, 2, 2, 0, 5, False, True),
+        (10, 15, 3, 3, 5, 10, False, True),
+        (5, 17, 2, 4, 0, 10, False, False),
+    ],
+)
+def test_paging(
+    offset: int,
+    total: int,
+    number: int,
+    count: int,
+    previous: int,
+    following: int,
+    first: bool,
+    last: bool,
+) -> None:
+    paging = render.Paging(offset, total, 5)
+    assert (paging.number, paging.count, paging.previous, paging.next) == (
+        number,
+        count,
+        previous,
+        following,
+    )
+    assert (paging.is_first, paging.is_last) == (first, last)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["the", 'a "quoted phrase" -not prefix*', "@everyone <@1> **x**", "w " * 100, "x" * MAX_QUERY],
+)
+def test_the_query_travels_in_the_results_embed(query: str) -> None:
+    page = SearchPage(query=query, hits=[hit("1", None, "s")], total=1, offset=0)
+    embed = search_embed(page, 5)
+    assert render.query_of([embed]) == render.normalise_query(query)
+    assert len(embed.author.name) <= render.EMBED_AUTHOR
+    assert len(embed.title) <= render.EMBED_TITLE
+
+
+def test_a_message_without_a_query_gives_none() -> None:
+    assert render.query_of([]) is None
+    assert render.query_of([discord.Embed(title="Comment 3")]) is None

@@ -148,7 +148,7 @@ def _highlighted(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     return "".join(text), tuple(spans)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case without accents: the form unicode61 with remove_diacritics stores."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -160,7 +160,7 @@ async def suggest(db: aiosqlite.Connection, query: str) -> str | None:
     words: list[str] = []
     for term in parse_query(query):
         tokens = []
-        for token in _WORD.findall(_fold(term.text)):
+        for token in _WORD.findall(fold(term.text)):
             if term.prefix or term.excluded or await _in_vocabulary(db, token):
                 tokens.append(token)
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import discord
@@ -69,11 +70,9 @@ def normalise_query(query: str) -> str:
     return " ".join(query.split())
 
 
-def query_of(message: discord.Message | None) -> str | None:
-    """The query a results message was built for, read back from its embed."""
-    if message is None or not message.embeds:
-        return None
-    author = message.embeds[0].author.name
+def query_of(embeds: Sequence[discord.Embed]) -> str | None:
+    """The query a results message was built for, read back from its embeds."""
+    author = embeds[0].author.name if embeds else None
     if not author or not author.startswith(_QUERY_PREFIX):
         return None
     return author.removeprefix(_QUERY_PREFIX) or None
