@@ -240,6 +240,8 @@ class SearchCog(commands.Cog):
                 ' centralism"`.'
             )
         page = await _page(interaction, query, 0)
+        if page.too_broad:
+            raise UserFacingError(render.TOO_BROAD)
         if not page.hits:
             raise UserFacingError(await self._no_match(query, page.suggestion))
         await interaction.response.send_message(

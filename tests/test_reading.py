@@ -147,3 +147,22 @@ async def test_one_person_searching_too_fast_is_told_to_slow_down(world: World) 
     assert results[4].ephemeral
     assert results[4].response.content.startswith("Slow down: you can use this command again")
     assert _handled(world) == [app_commands.CommandOnCooldown]
+
+
+async def test_a_search_too_broad_to_finish_asks_for_more_words(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_search = archive_search.search
+
+    async def time_bound_search(*args: Any, **kwargs: Any) -> archive_search.SearchPage:
+        # What the search layer returns when a query hits its time bound (contract C1).
+        page = await real_search(*args, **kwargs)
+        return dataclasses.replace(page, hits=[], too_broad=True)
+
+    monkeypatch.setattr(archive_search, "search", time_bound_search)
+
+    result = await world.member.slash(world.channel, "search", query="the")
+
+    assert result.ephemeral
+    assert result.response.content == render.TOO_BROAD
+    assert _handled(world) == [UserFacingError]

@@ -631,3 +631,10 @@ def test_the_query_travels_in_the_results_embed(query: str) -> None:
 def test_a_message_without_a_query_gives_none() -> None:
     assert render.query_of([]) is None
     assert render.query_of([discord.Embed(title="Comment 3")]) is None
+
+
+def test_a_search_too_broad_to_finish_says_to_add_words() -> None:
+    page = SearchPage(query="the", hits=[], total=0, offset=5, too_broad=True)
+    embed = search_embed(page, 5)
+    assert embed.description == render.TOO_BROAD
+    assert embed.footer.text is None

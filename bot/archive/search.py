@@ -50,7 +50,7 @@ class SearchHit:
     # Raw archive text on one line, "…" where cut; the matched terms are the [start, end) spans
     # in ``highlights`` (sorted, disjoint). Markup is the renderer's business.
     snippet: str
-    highlights: tuple[tuple[int, int], ...] = ()
+    highlights: tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,9 @@ class SearchPage:
     # ``total`` is a lower bound.
     unranked: bool = False
     suggestion: str | None = None
+    # Set when the query hit the search's time bound: there are no hits to show, and the
+    # answer is to add words.
+    too_broad: bool = False
 
 
 def parse_query(query: str) -> list[Term]:

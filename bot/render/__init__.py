@@ -44,7 +44,7 @@ from bot.render.limits import (
 )
 from bot.render.markdown import bold_spans, escape_archive_text, neutralise_mentions
 from bot.render.replay import comment_message_parts, replay_header, replies_under, thread_name
-from bot.render.search import MAX_QUERY, Paging, normalise_query, query_of, search_embed
+from bot.render.search import MAX_QUERY, TOO_BROAD, Paging, normalise_query, query_of, search_embed
 from bot.render.text import compact_ids, first_line, label, long_date, plural, quoted_input
 
 __all__ = [
@@ -65,6 +65,7 @@ __all__ = [
     "MESSAGE",
     "PLACEHOLDER_TEXT",
     "THREAD_NAME",
+    "TOO_BROAD",
     "Paging",
     "about_embed",
     "bold_spans",

@@ -24,6 +24,7 @@ from bot.render.text import label
 # that shows it unescaped and holds 256 characters.
 _QUERY_PREFIX = "Searched for: "
 MAX_QUERY = 200
+TOO_BROAD = "That search matches too much to finish in time: add words to narrow it."
 _BOLD = re.compile(r"(?<!\\)\*\*")
 
 
@@ -117,7 +118,9 @@ def search_embed(page: SearchPage, page_size: int) -> discord.Embed:
     lines: list[str] = []
     if page.suggestion:
         lines.append(f"Did you mean **{label(page.suggestion)}**?")
-    if not page.hits:
+    if page.too_broad:
+        lines.append(TOO_BROAD)
+    elif not page.hits:
         lines.append("No comments match.")
     headings = [_hit_heading(hit) for hit in page.hits]
     # Room left after the fixed lines, headings and the blank lines between entries.
