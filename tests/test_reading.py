@@ -69,7 +69,7 @@ async def test_comment_names_its_replies(world: World) -> None:
     [replies] = [f for f in leaves.response.embeds[0].fields if f.name == "Replies"]
     assert replies.value == "3.2.1 … 3.2.9\nOpen one with `/comment id:3.2.1`."
     [replies] = [f for f in branches.response.embeds[0].fields if f.name == "Replies"]
-    assert replies.value.startswith("3.1 … 3.3, and 13 replies to those\n")
+    assert replies.value.startswith("3.1, 3.2, 3.3, and 13 replies to those\n")
     assert branches.response.embeds[0].footer.text == "16 replies"
 
 

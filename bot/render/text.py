@@ -47,9 +47,9 @@ def first_line(text: str) -> str:
 
 
 def compact_ids(ids: Sequence[str]) -> str:
-    """Comment ids listed briefly: runs of consecutive siblings (three or more) as "first … last".
+    """Comment ids listed briefly: runs of more than three consecutive siblings as "first … last".
 
-    "3.2.1 … 3.2.9" for nine replies in a row; "3.1, 3.2" for two; "1, 3 … 5" around a gap.
+    "3.2.1 … 3.2.9" for nine replies in a row; "3.1, 3.2, 3.3" for three; "1, 3 … 6" around a gap.
     """
     runs: list[list[str]] = []
     for comment_id in ids:
@@ -57,7 +57,7 @@ def compact_ids(ids: Sequence[str]) -> str:
             runs[-1].append(comment_id)
         else:
             runs.append([comment_id])
-    shown = [f"{run[0]} … {run[-1]}" if len(run) > 2 else ", ".join(run) for run in runs]
+    shown = [f"{run[0]} … {run[-1]}" if len(run) > 3 else ", ".join(run) for run in runs]
     return ", ".join(shown)
 
 
