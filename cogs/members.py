@@ -1,3 +1,5 @@
+"""/members: the members the resolution names, grouped by city, or those of one city."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -25,7 +27,7 @@ class MembersCog(commands.Cog):
     @app_commands.describe(city="Only the members from this city")
     async def members(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[ArchiveBot],
         city: app_commands.Transform[str, CityTransformer] | None = None,
     ) -> None:
         """List the members named in the resolution, by city."""

@@ -1,3 +1,5 @@
+"""/resolution: the resolution that expelled the faction, quoted with its date and vote."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -21,7 +23,7 @@ class ResolutionCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="resolution")
-    async def resolution(self, interaction: discord.Interaction) -> None:
+    async def resolution(self, interaction: discord.Interaction[ArchiveBot]) -> None:
         """Quote the resolution as the archive records it, with its date and vote."""
         resolution = await queries.get_resolution(self.bot.db)
         post = await queries.get_post(self.bot.db)
