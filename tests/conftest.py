@@ -60,3 +60,14 @@ def world(simcord_env: simcord.Env) -> World:
     channel = guild.create_text_channel("general")
     member = guild.add_member(simcord_env.create_user("reader"))
     return World(simcord_env, guild, channel, member)
+
+
+async def restart(env: simcord.Env, settings: Settings) -> ArchiveBot:
+    """Restart the bot as its process would be: the old one closes (releasing what it holds, as a
+    dying process does), a new one on the same settings attaches. The caller closes the new one."""
+    old = env.bot
+    assert isinstance(old, ArchiveBot)
+    await old.close()
+    restarted = create_bot(settings)
+    await env.restart_bot(restarted)
+    return restarted
