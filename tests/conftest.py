@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import discord
 import pytest
 import simcord
 
@@ -22,7 +23,13 @@ DEV_GUILD_ID = 111_111_111_111_111_111
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def pause() -> float:
+    """REPLAY_PAUSE: seconds between a replay's comments; parametrize it to slow a replay."""
+    return 0.0
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pause: float) -> Settings:
     return Settings(
         token=None,
         archive_path=ARCHIVE,
@@ -31,6 +38,7 @@ def settings(tmp_path: Path) -> Settings:
         dev_guild_id=DEV_GUILD_ID,
         log_level="INFO",
         max_replays_per_guild=1,
+        replay_pause=pause,
     )
 
 
@@ -40,6 +48,15 @@ async def simcord_bot(settings: Settings):
     yield bot
     # SimCord detaches the bot at the end of a test but never calls close(); ours closes the db.
     await bot.close()
+
+
+@pytest.fixture
+def mod(world: World) -> simcord.MemberActor:
+    """A member with Manage Threads, who may run /thread."""
+    role = world.guild.create_role(
+        "moderators", permissions=discord.Permissions(manage_threads=True)
+    )
+    return world.guild.add_member(world.env.create_user("mod"), roles=[role])
 
 
 @dataclass

@@ -39,24 +39,6 @@ PAUSE = 10.0
 pytestmark = pytest.mark.simcord(settle_timeout=0.5)
 
 
-@pytest.fixture
-def pause() -> float:
-    return 0.0
-
-
-@pytest.fixture
-def settings(settings: Settings, pause: float) -> Settings:
-    return dataclasses.replace(settings, replay_pause=pause)
-
-
-@pytest.fixture
-def mod(world) -> simcord.MemberActor:
-    role = world.guild.create_role(
-        "moderators", permissions=discord.Permissions(manage_threads=True)
-    )
-    return world.guild.add_member(world.env.create_user("mod"), roles=[role])
-
-
 def comments_in(thread: simcord.ChannelHandle) -> dict[str, discord.Message]:
     """Each comment's (first) message in the thread, by comment id, in the order posted."""
     found: dict[str, discord.Message] = {}
