@@ -41,7 +41,7 @@ class ArchiveTree(app_commands.CommandTree["ArchiveBot"]):
         if late_interaction(error):
             # Answered too late (over 3 s) or by another process: nothing more can be said to
             # the person, and nothing broke in the bot.
-            log.warning("Interaction could not be answered: %s", error.__cause__ or error)
+            log.warning("Interaction could not be answered: %s", getattr(error, "original", error))
             return
         message = explain(error)
         if message is None:
@@ -86,7 +86,7 @@ def explain(error: app_commands.AppCommandError) -> str | None:
 def late_interaction(error: BaseException) -> bool:
     """Whether Discord refused an interaction response as unknown (10062: over 3 s late, or
     expired) or already acknowledged (40060: another process answered it)."""
-    cause = error.__cause__ if isinstance(error, app_commands.CommandInvokeError) else error
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     return isinstance(cause, discord.HTTPException) and cause.code in (10062, 40060)
 
 

@@ -23,6 +23,7 @@ from discord.ext import commands
 
 from bot.archive import queries
 from bot.archive.models import Comment
+from bot.client import late_interaction
 from bot.errors import UserFacingError
 from bot.replay.jobs import Job, JobState, NoRoom
 from bot.replay.manager import Ending
@@ -113,7 +114,14 @@ class ReplayButton(
             )
             return
         # Stopping waits for the message in flight; resuming may wait on a rate limit.
-        await interaction.response.defer()
+        try:
+            await interaction.response.defer()
+        except discord.HTTPException as error:
+            if not late_interaction(error):
+                raise
+            # Nothing was changed yet: the job stays as it was, and the person can press again.
+            log.warning("Replay button for job %d could not be answered: %s", job.id, error)
+            return
         if self.action == "stop":
             ending = await bot.replays.stop(job)
             # This interaction's own token: it answers even when the /thread one has expired.
