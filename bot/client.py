@@ -115,6 +115,9 @@ class ArchiveBot(commands.Bot):
             # Archive text is quoted verbatim; it must never ping anyone.
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=ArchiveTree,
+            # A longer wait raises RateLimited instead of sleeping inside a request: a replay then
+            # waits it out itself (Stop can cut it short), well inside its request bound.
+            max_ratelimit_timeout=30.0,
         )
         self.settings = settings
         self._db = None
