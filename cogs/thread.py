@@ -138,11 +138,16 @@ class Progress:
     def __init__(self, interaction: discord.Interaction[ArchiveBot]) -> None:
         self._interaction = interaction
         self._usable = True
+        self._buttons_shown = False
 
     async def update(self, job: Job, note: str | None) -> None:
         # The final count is left to the outcome, which follows at once.
         at_step = job.next_position % PROGRESS_EVERY == 0 and job.next_position < job.total
-        if note is not None or at_step:
+        if not self._buttons_shown:
+            # The first update, as soon as the replay knows where it posts: Stop comes with it.
+            self._buttons_shown = True
+            await self.show(running_text(job, note), replay_buttons(job))
+        elif note is not None or at_step:
             await self.show(running_text(job, note))
 
     async def show(self, text: str, view: discord.ui.View | None = discord.utils.MISSING) -> None:
@@ -166,7 +171,6 @@ async def _start(
     interaction: discord.Interaction[ArchiveBot], job: Job, comments: list[Comment], resumed: bool
 ) -> None:
     progress = Progress(interaction)
-    await progress.show(running_text(job), replay_buttons(job))
     await interaction.client.replays.launch(
         job, comments, resumed=resumed, on_progress=progress.update, on_end=progress.end
     )

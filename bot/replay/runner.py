@@ -183,6 +183,8 @@ class Replay:
         place = await self._locate()
         target = place if self.job.target_id is not None else await self._create_thread(place)
         self.target = target
+        if self._on_progress is not None:
+            await self._on_progress(self.job, None)  # it can say where now
         stored = await self._store.posted(self.job)
         if self.job.header_message_id is not None:
             stored[self._posts[0].key] = self.job.header_message_id
@@ -218,8 +220,6 @@ class Replay:
             creating=True,
         )
         self.job = await self._saving(lambda: self._store.set_target(self.job, thread.id))
-        if self._on_progress is not None:
-            await self._on_progress(self.job, None)  # now it can say where
         return thread
 
     async def _unstored_message(
