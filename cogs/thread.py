@@ -27,6 +27,7 @@ from bot.client import late_interaction
 from bot.errors import UserFacingError
 from bot.replay.jobs import Job, JobState, NoRoom
 from bot.replay.manager import Ending
+from bot.replay.runner import first_unposted
 from bot.replay.text import outcome_text, refusal_text, running_text
 from bot.transformers import CommentTransformer
 
@@ -180,8 +181,8 @@ async def _resume(interaction: discord.Interaction[ArchiveBot], job: Job) -> Non
     bot = interaction.client
     comments = await queries.subtree(bot.db, job.comment_id)
     if job.state is not JobState.PAUSED:
-        at = comments[job.next_position].id if job.next_position < len(comments) else None
-        await interaction.edit_original_response(content=outcome_text(job, at), view=None)
+        answer = outcome_text(job, first_unposted(job, comments))
+        await interaction.edit_original_response(content=answer, view=None)
         return
     cap = bot.settings.max_replays_per_guild
     try:

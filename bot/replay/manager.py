@@ -22,7 +22,13 @@ from bot.archive import queries
 from bot.archive.models import Comment
 from bot.replay import text
 from bot.replay.jobs import Job, JobState, JobStore
-from bot.replay.runner import REQUEST_TIMEOUT, ProgressCallback, Replay, Target
+from bot.replay.runner import (
+    REQUEST_TIMEOUT,
+    ProgressCallback,
+    Replay,
+    Target,
+    first_unposted,
+)
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -104,8 +110,7 @@ class ReplayManager:
         if session is None:
             job = await self._store.finish(job, JobState.STOPPED)
             comments = await queries.subtree(self._bot.db, job.comment_id)
-            at = comments[job.next_position].id if job.next_position < len(comments) else None
-            return Ending(job, at)
+            return Ending(job, first_unposted(job, comments))
         session.replay.stop()
         # Shielded: the button's own handler being cancelled must not cancel the replay.
         return await asyncio.shield(session.task)

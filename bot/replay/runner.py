@@ -91,6 +91,11 @@ def _posts(header: str, comments: Sequence[Comment]) -> list[_Post]:
     return posts
 
 
+def first_unposted(job: Job, comments: Sequence[Comment]) -> str | None:
+    """Where a replay stands: the first of its comments (in page order) not completely posted."""
+    return comments[job.next_position].id if job.next_position < len(comments) else None
+
+
 def _nonce(job: Job, comment_id: str | None, part: int) -> str:
     """The same string for every attempt at one message of one job, within Discord's 25 chars.
 
@@ -153,8 +158,7 @@ class Replay:
     @property
     def stopped_at(self) -> str | None:
         """The first comment not posted yet, if any."""
-        position = self.job.next_position
-        return self._comments[position].id if position < len(self._comments) else None
+        return first_unposted(self.job, self._comments)
 
     def stop(self) -> None:
         """Finish the message in flight, then end the job as stopped; cuts any wait short."""
