@@ -77,9 +77,6 @@ class ReplayManager:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    def running(self, job_id: int) -> bool:
-        return job_id in self._sessions
-
     async def launch(
         self,
         job: Job,
