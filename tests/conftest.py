@@ -68,7 +68,9 @@ class World:
 
     @property
     def bot(self) -> ArchiveBot:
-        return self.env.bot  # type: ignore[return-value]
+        bot = self.env.bot
+        assert isinstance(bot, ArchiveBot)
+        return bot
 
 
 @pytest.fixture

@@ -112,7 +112,8 @@ async def test_a_lost_resume_press_leaves_the_job_paused(world, mod) -> None:
 
     env.inject_error("POST", "/interactions/*/*/callback", **LOST)
     await mod.click(result.response, label="Resume")
-    [job] = await world.bot.jobs._jobs("1", ())
+    job = await world.bot.jobs.get(1)
+    assert job is not None
     assert job.state is jobs.JobState.PAUSED
 
     await mod.click(result.response, label="Resume")
