@@ -259,3 +259,20 @@ async def test_each_process_resumes_only_its_shards(tmp_path: Path) -> None:
     finally:
         await low.close()
         await high.close()
+
+
+@pytest.mark.parametrize("pause", [10.0])
+async def test_resume_into_a_busy_channel_says_what_is_in_the_way(world, mod) -> None:
+    env = world.env
+    env.inject_error("POST", "/channels/*/messages", status=503, times=7)
+    paused = await mod.slash(world.channel, "thread", id="7")
+    await advance(env, 1 + 2 + 4 + 8 + 16 + 32)
+    busy = await mod.slash(world.channel, "thread", id="3")
+    await advance(env, 20)
+
+    pressed = await mod.click(paused.response, label="Resume")
+
+    [refusal] = pressed.followups
+    assert refusal.content.startswith("A replay is already running here: comment **3** into")
+    assert paused.response.content.startswith("Paused at comment **7**")
+    assert busy.response.content.startswith("Replaying comment **3**")
