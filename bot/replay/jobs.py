@@ -7,6 +7,11 @@ A job records where a replay goes and, for every message it posted, which commen
 of a long comment) that message carries. Those stored message ids are what makes a replay
 idempotent: a part with a stored id is never posted again, and replies link to stored ids, also to
 messages posted before a restart. Every write is committed before the replay posts again.
+
+Several bot processes may share one jobs database (one per range of shards): each running job has
+an owner, and a process resumes only jobs of its own shards that no live process owns, claiming
+them in one statement. A damaged file is moved aside, never emptied: the bot reports it in one
+line and starts a fresh store (see bot.client).
 """
 
 from __future__ import annotations
@@ -171,6 +176,15 @@ def _alive(lock: Path) -> bool:
     return False
 
 
+class _Corrupt(sqlite3.DatabaseError):
+    """The integrity check found damage."""
+
+
+def _corrupt(error: sqlite3.DatabaseError) -> bool:
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary code, without extensions
+    return isinstance(error, _Corrupt) or code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
 def _set_aside(path: Path) -> Path:
     """Move a damaged database (and its WAL files) aside, so nothing in it is lost."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -223,10 +237,12 @@ class JobStore:
             async with db.execute("PRAGMA quick_check") as cursor:
                 (check,) = await cursor.fetchone() or ("no answer",)
             if check != "ok":
-                raise sqlite3.DatabaseError(f"integrity check: {check}")
+                raise _Corrupt(f"integrity check: {check}")
             await migrate(db, MIGRATIONS, "jobs database")
         except sqlite3.DatabaseError as error:
             await db.close()
+            if not _corrupt(error):
+                raise  # a locked, read-only or unopenable file is not damaged: nothing to move
             raise DamagedJobsDatabase(path, _set_aside(path), error) from error
         except BaseException:
             await db.close()
