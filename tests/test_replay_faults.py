@@ -23,6 +23,7 @@ pytestmark = pytest.mark.simcord(settle_timeout=0.5)
 
 MINUTE = 60.0
 LOST = {"status": 404, "code": 10062, "message": "Unknown interaction"}
+ANSWERED = {"status": 400, "code": 40060, "message": "Interaction has already been acknowledged"}
 
 
 @pytest.mark.parametrize("pause", [MINUTE])
@@ -76,11 +77,12 @@ async def test_a_long_rate_limit_reaches_the_same_stop(world, mod) -> None:
     ]
 
 
+@pytest.mark.parametrize("refusal", [LOST, ANSWERED], ids=["10062", "40060"])
 async def test_a_lost_first_response_leaves_no_ghost_job(
-    world, mod, settings: Settings, caplog: pytest.LogCaptureFixture
+    world, mod, settings: Settings, caplog: pytest.LogCaptureFixture, refusal: dict[str, object]
 ) -> None:
     env = world.env
-    env.inject_error("POST", "/interactions/*/*/callback", **LOST)
+    env.inject_error("POST", "/interactions/*/*/callback", **refusal)
     await mod.slash(world.channel, "thread", id="3")
 
     assert world.channel.threads == []

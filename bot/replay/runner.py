@@ -332,7 +332,7 @@ class Replay:
                 if decision is None:
                     raise
                 if isinstance(error, TimeoutError) and landed is not None:
-                    found = await landed()
+                    found = await self._look(landed)
                     if found is not None:
                         return found
             if isinstance(decision, retry.Fail):
@@ -360,6 +360,14 @@ class Replay:
                     self.job, f"{decision.why}; trying again in {decision.delay:.0f} s."
                 )
             await self._wait(decision.delay)
+
+    async def _look(self, landed: Callable[[], Awaitable[T | None]]) -> T | None:
+        """Look for a timed-out request's result; if looking fails too, the nonce must do."""
+        try:
+            return await landed()
+        except (discord.HTTPException, TimeoutError, OSError) as error:
+            log.warning("Replay job %d: could not check the thread (%s)", self.job.id, error)
+            return None
 
     async def _wait(self, seconds: float) -> None:
         """Sleep, unless Stop is pressed first (or was, while a retry was being announced)."""
