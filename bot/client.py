@@ -1,4 +1,5 @@
-"""The bot: owns the archive connection, loads the feature cogs and answers command errors."""
+"""The bot: owns the shared resources (the archive connection, the jobs store, the running
+replays), loads the feature cogs and answers command errors."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from bot import render
 from bot.archive.store import ingest, open_archive
 from bot.config import Settings
 from bot.errors import UserFacingError
+from bot.replay.jobs import DamagedJobsDatabase, JobStore
+from bot.replay.manager import ReplayManager
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,11 @@ class ArchiveTree(app_commands.CommandTree["ArchiveBot"]):
     async def on_error(
         self, interaction: discord.Interaction[ArchiveBot], error: app_commands.AppCommandError
     ) -> None:
+        if late_interaction(error):
+            # Answered too late (over 3 s) or by another process: nothing more can be said to
+            # the person, and nothing broke in the bot.
+            log.warning("Interaction could not be answered: %s", getattr(error, "original", error))
+            return
         message = explain(error)
         if message is None:
             command = interaction.command.qualified_name if interaction.command else "unknown"
@@ -74,6 +82,13 @@ def explain(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
+def late_interaction(error: BaseException) -> bool:
+    """Whether Discord refused an interaction response as unknown (10062: over 3 s late, or
+    expired) or already acknowledged (40060: another process answered it)."""
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    return isinstance(cause, discord.HTTPException) and cause.code in (10062, 40060)
+
+
 def _permissions(names: list[str]) -> str:
     # Spelled the way Discord's settings screens show them, e.g. "Send Messages in Threads".
     shown = [f"**{n.replace('_', ' ').title().replace(' In ', ' in ')}**" for n in names]
@@ -83,8 +98,12 @@ def _permissions(names: list[str]) -> str:
 
 
 class ArchiveBot(commands.Bot):
+    """The bot, owner of every shared resource: each is opened in setup_hook, closed in close()."""
+
     settings: Settings
     _db: aiosqlite.Connection | None
+    _jobs: JobStore | None
+    _replays: ReplayManager | None
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -95,9 +114,14 @@ class ArchiveBot(commands.Bot):
             # Archive text is quoted verbatim; it must never ping anyone.
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=ArchiveTree,
+            # A longer wait raises RateLimited instead of sleeping inside a request: a replay then
+            # waits it out itself (Stop can cut it short), well inside its request bound.
+            max_ratelimit_timeout=30.0,
         )
         self.settings = settings
         self._db = None
+        self._jobs = None
+        self._replays = None
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -105,6 +129,20 @@ class ArchiveBot(commands.Bot):
         if self._db is None:
             raise RuntimeError("the archive database is not open (setup_hook has not run)")
         return self._db
+
+    @property
+    def jobs(self) -> JobStore:
+        """The replay jobs store, open from setup_hook until close()."""
+        if self._jobs is None:
+            raise RuntimeError("the jobs database is not open (setup_hook has not run)")
+        return self._jobs
+
+    @property
+    def replays(self) -> ReplayManager:
+        """The running replays, from setup_hook until close()."""
+        if self._replays is None:
+            raise RuntimeError("replays are not running (setup_hook has not run)")
+        return self._replays
 
     async def setup_hook(self) -> None:
         settings = self.settings
@@ -116,6 +154,10 @@ class ArchiveBot(commands.Bot):
             ", ".join(f"{n} {kind}" for kind, n in report.counts.items()),
         )
         self._db = await open_archive(settings.database_path)
+        self._jobs = await _open_jobs(settings)
+        self._replays = ReplayManager(self, self._jobs)
+        # Channels can only be looked up once connected: the manager waits for that.
+        self._replays.start()
         for extension in EXTENSIONS:
             try:
                 await self.load_extension(extension)
@@ -131,6 +173,24 @@ class ArchiveBot(commands.Bot):
 
     async def close(self) -> None:
         await super().close()
+        # Replays first: they write to the jobs store until they are cancelled.
+        if self._replays is not None:
+            await self._replays.close()
+            self._replays = None
+        if self._jobs is not None:
+            await self._jobs.close()
+            self._jobs = None
         if self._db is not None:
             await self._db.close()
             self._db = None
+
+
+async def _open_jobs(settings: Settings) -> JobStore:
+    """The jobs store. A damaged one is kept aside and a fresh one started: replays are a
+    convenience, and a bot that will not start over a damaged file serves nobody; the kept file
+    holds what the damaged one had, for whoever wants to look."""
+    try:
+        return await JobStore.open(settings.jobs_path)
+    except DamagedJobsDatabase as damaged:
+        log.error("%s", damaged)
+        return await JobStore.open(settings.jobs_path)

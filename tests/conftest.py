@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import discord
 import pytest
 import simcord
 
@@ -22,7 +23,13 @@ DEV_GUILD_ID = 111_111_111_111_111_111
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def pause() -> float:
+    """REPLAY_PAUSE: seconds between a replay's comments; parametrize it to slow a replay."""
+    return 0.0
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pause: float) -> Settings:
     return Settings(
         token=None,
         archive_path=ARCHIVE,
@@ -31,6 +38,7 @@ def settings(tmp_path: Path) -> Settings:
         dev_guild_id=DEV_GUILD_ID,
         log_level="INFO",
         max_replays_per_guild=1,
+        replay_pause=pause,
     )
 
 
@@ -42,6 +50,15 @@ async def simcord_bot(settings: Settings):
     await bot.close()
 
 
+@pytest.fixture
+def mod(world: World) -> simcord.MemberActor:
+    """A member with Manage Threads, who may run /thread."""
+    role = world.guild.create_role(
+        "moderators", permissions=discord.Permissions(manage_threads=True)
+    )
+    return world.guild.add_member(world.env.create_user("mod"), roles=[role])
+
+
 @dataclass
 class World:
     env: simcord.Env
@@ -51,7 +68,9 @@ class World:
 
     @property
     def bot(self) -> ArchiveBot:
-        return self.env.bot  # type: ignore[return-value]
+        bot = self.env.bot
+        assert isinstance(bot, ArchiveBot)
+        return bot
 
 
 @pytest.fixture
@@ -60,3 +79,14 @@ def world(simcord_env: simcord.Env) -> World:
     channel = guild.create_text_channel("general")
     member = guild.add_member(simcord_env.create_user("reader"))
     return World(simcord_env, guild, channel, member)
+
+
+async def restart(env: simcord.Env, settings: Settings) -> ArchiveBot:
+    """Restart the bot as its process would be: the old one closes (releasing what it holds, as a
+    dying process does), a new one on the same settings attaches. The caller closes the new one."""
+    old = env.bot
+    assert isinstance(old, ArchiveBot)
+    await old.close()
+    restarted = create_bot(settings)
+    await env.restart_bot(restarted)
+    return restarted

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.replay.jobs import SCHEMA_VERSION, Job, JobState, JobStore, NoRoom
+from bot.replay.jobs import SCHEMA_VERSION, DamagedJobsDatabase, Job, JobState, JobStore, NoRoom
 
 GUILD, OTHER_GUILD = 1, 2
 GENERAL, RANDOM, THREAD = 10, 11, 12
@@ -169,3 +169,33 @@ async def test_schema_version_is_recorded_and_a_newer_one_refused(tmp_path: Path
 
     with pytest.raises(RuntimeError, match="newer than this bot's"):
         await JobStore.open(path)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"not a database at all, just text" * 200,
+        # A valid header over pages of garbage.
+        b"SQLite format 3\x00" + b"\xff" * 8000,
+    ],
+)
+async def test_a_damaged_database_is_moved_aside_untouched(tmp_path: Path, damage: bytes) -> None:
+    path = tmp_path / "jobs.db"
+    path.write_bytes(damage)
+
+    with pytest.raises(DamagedJobsDatabase) as damaged:
+        await JobStore.open(path)
+
+    assert damaged.value.kept.read_bytes() == damage
+    assert damaged.value.kept.name.startswith("jobs.db.damaged-")
+    assert not path.exists()
+    assert "\n" not in str(damaged.value) and str(damaged.value.kept) in str(damaged.value)
+
+
+async def test_an_unopenable_path_is_not_called_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.db"
+    path.mkdir()  # a folder where the file should be
+
+    with pytest.raises(sqlite3.OperationalError):
+        await JobStore.open(path)
+    assert path.is_dir() and list(tmp_path.iterdir()) == [path]

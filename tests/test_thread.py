@@ -21,7 +21,7 @@ from discord import app_commands
 from bot import Settings, create_bot
 from bot.errors import UserFacingError
 from bot.replay import jobs
-from tests.conftest import ARCHIVE, DEV_GUILD_ID
+from tests.conftest import ARCHIVE, DEV_GUILD_ID, restart
 
 THREE = ["3", "3.1", "3.1.1", "3.1.2", "3.1.3", "3.1.4", "3.2"]
 THREE += [f"3.2.{n}" for n in range(1, 10)] + ["3.3"]
@@ -37,24 +37,6 @@ FIRST_PART = re.compile(r"\*\*(?P<id>\d+(?:\.\d+)*)\*\* · ")
 PAUSE = 10.0
 
 pytestmark = pytest.mark.simcord(settle_timeout=0.5)
-
-
-@pytest.fixture
-def pause() -> float:
-    return 0.0
-
-
-@pytest.fixture
-def settings(settings: Settings, pause: float) -> Settings:
-    return dataclasses.replace(settings, replay_pause=pause)
-
-
-@pytest.fixture
-def mod(world) -> simcord.MemberActor:
-    role = world.guild.create_role(
-        "moderators", permissions=discord.Permissions(manage_threads=True)
-    )
-    return world.guild.add_member(world.env.create_user("mod"), roles=[role])
 
 
 def comments_in(thread: simcord.ChannelHandle) -> dict[str, discord.Message]:
@@ -110,10 +92,15 @@ async def test_a_deep_thread_arrives_in_order_as_replies(world, mod) -> None:
     assert list(found) == THREE
     assert found["3.1.2"].content.startswith("**3.1.2** · depth 3\n")
     assert_reply_links(found)
-    # 3.1.2 is too long for one message: its second part follows it, as a plain message.
+    # 3.1.2 is too long for one message: its second part follows it, answering the first, so
+    # the comment stays in the reply chain.
     continuation = rest[rest.index(found["3.1.2"]) + 1]
     assert not FIRST_PART.match(continuation.content)
-    assert continuation.reference is None
+    assert continuation.reference is not None
+    assert continuation.reference.message_id == found["3.1.2"].id
+    assert rest[-1].content == (
+        "*End of the replay: comment 3 and the 16 replies under it, complete.*"
+    )
     assert all(m.flags.suppress_notifications for m in thread.history())
     assert all(e.json["allowed_mentions"] == {"parse": []} for e in message_posts(world.env))
     assert result.ephemeral
@@ -140,8 +127,9 @@ async def test_a_leaf_is_a_header_and_one_message(world, mod) -> None:
     result = await mod.slash(world.channel, "thread", id="3.2.9")
 
     thread = world.channel.threads[0]
-    header, comment = thread.history()
+    header, comment, closing = thread.history()
     assert "It has no replies." in header.content
+    assert closing.content == "*End of the replay: comment 3.2.9, complete.*"
     assert comment.content.startswith("**3.2.9** · depth 3\nYou’re a real piece of work")
     assert comment.reference is None
     assert result.response.content == f"Done: comment **3.2.9** is in <#{thread.id}>."
@@ -391,9 +379,8 @@ async def test_a_restart_resumes_without_duplicates(world, mod, settings: Settin
     before = comments_in(thread)
     assert list(before) == THREE[:5]
 
-    restarted = create_bot(settings)
+    restarted = await restart(env, settings)
     try:
-        await env.restart_bot(restarted)
         await advance(env, 20 * PAUSE)
     finally:
         await restarted.close()
@@ -413,9 +400,8 @@ async def test_stop_still_works_after_a_restart(world, mod, settings: Settings) 
     env = world.env
     result = await mod.slash(world.channel, "thread", id="3")
     await advance(env, 2 * PAUSE)
-    restarted = create_bot(settings)
+    restarted = await restart(env, settings)
     try:
-        await env.restart_bot(restarted)
         await advance(env, 2 * PAUSE)
         # The old progress message's Stop button names its job, so the new bot knows it.
         await mod.click(result.response, label="Stop")
@@ -452,9 +438,8 @@ async def test_a_message_posted_but_not_stored_before_a_crash_is_not_posted_agai
     thread = world.channel.threads[0]
     assert list(comments_in(thread)) == ["3", "3.1"]
 
-    restarted = create_bot(settings)
+    restarted = await restart(env, settings)
     try:
-        await env.restart_bot(restarted)
         await advance(env, 20 * PAUSE)
     finally:
         await restarted.close()
@@ -524,7 +509,7 @@ async def test_archive_text_pings_nobody(tmp_path: Path, settings: Settings) -> 
         stored = env.backend.messages[thread.id]
     await bot.close()
 
-    header, comment = thread.history()
+    header, comment, _closing = thread.history()
     assert comment.content.startswith(f"**3.2.9** · depth 3\n@\u200beveryone {line} @\u200bhere")
     assert f"<@{mod.id}>" in header.content
     assert all(not m.mention_everyone and m.ping_user_ids == [] for m in stored.values())

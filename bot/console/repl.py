@@ -13,7 +13,6 @@ from bot.config import Settings
 from bot.console.commands import CommandCatalog
 from bot.console.printer import Style
 from bot.console.session import Session
-from bot.replay.jobs import JobStore
 
 BANNER = """\
 archive-bot console: the real bot in a simulated Discord, no token or network needed.
@@ -73,15 +72,8 @@ def _replays_done(env: simcord.Env, bot: ArchiveBot) -> Callable[[], Awaitable[b
     """
 
     async def wait() -> bool:
-        # Found by what it holds rather than by class: load_extension executes cogs/thread.py
-        # afresh, so a ThreadCog imported here would be a different class from the loaded one.
-        stores = [
-            c.store for c in bot.cogs.values() if isinstance(getattr(c, "store", None), JobStore)
-        ]
-        if not stores:
-            return True  # /thread did not load, so no replay can be running
         quiet = 0.0
-        while await stores[0].running():
+        while await bot.jobs.running():
             if quiet >= PATIENCE:
                 return False
             requests = len(env.http_requests)

@@ -7,14 +7,25 @@ A job records where a replay goes and, for every message it posted, which commen
 of a long comment) that message carries. Those stored message ids are what makes a replay
 idempotent: a part with a stored id is never posted again, and replies link to stored ids, also to
 messages posted before a restart. Every write is committed before the replay posts again.
+
+Several bot processes may share one jobs database (one per range of shards): each running job has
+an owner, and a process resumes only jobs of its own shards that no live process owns, claiming
+them in one statement. A damaged file is moved aside, never emptied: the bot reports it in one
+line and starts a fresh store (see bot.client).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+import fcntl
+import json
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import IO
 
 import aiosqlite
 
@@ -54,24 +65,19 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, comment_id, part)
     ) WITHOUT ROWID;
     """,
+    # Which bot process runs a job: resuming claims it in one UPDATE, so two processes serving the
+    # same shards over one jobs database cannot both resume it. Cleared when the job ends or its
+    # process closes the store.
+    """
+    ALTER TABLE job ADD COLUMN owner TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_JOB_COLUMNS = (
-    "id, guild_id, channel_id, target_id, here, comment_id, requested_by, total, next_position,"
-    " header_message_id, state, reason, created_at"
-)
 
 # Room for one more running replay: none in this channel (as its origin or its target) and fewer
 # than the cap in the server. Checked inside the statement that starts a job, so two requests
 # arriving together cannot both get in.
-_ROOM = (
-    "NOT EXISTS (SELECT 1 FROM job WHERE state = 'running'"
-    " AND (channel_id = :channel OR target_id = :channel))"
-    " AND (SELECT count(*) FROM job WHERE state = 'running' AND guild_id = :guild) < :cap"
-)
-
-
 class JobState(StrEnum):
     RUNNING = "running"
     # Discord kept failing; the person who started it can resume it.
@@ -81,6 +87,16 @@ class JobState(StrEnum):
     # Discord refused for good (thread deleted, permission revoked).
     FAILED = "failed"
     DONE = "done"
+
+
+_RUNNING = f"state = '{JobState.RUNNING}'"
+# Ended jobs keep their ending; only these can still change state.
+_OPEN = f"state IN ('{JobState.RUNNING}', '{JobState.PAUSED}')"
+_ROOM = (
+    f"NOT EXISTS (SELECT 1 FROM job WHERE {_RUNNING}"
+    " AND (channel_id = :channel OR target_id = :channel))"
+    f" AND (SELECT count(*) FROM job WHERE {_RUNNING} AND guild_id = :guild) < :cap"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,36 +129,19 @@ class NoRoom(Exception):
         self.running_in_guild = running_in_guild
 
 
-def _job(row: aiosqlite.Row | tuple[object, ...]) -> Job:
-    (
-        id_,
-        guild_id,
-        channel_id,
-        target_id,
-        here,
-        comment_id,
-        requested_by,
-        total,
-        next_position,
-        header_message_id,
-        state,
-        reason,
-        created_at,
-    ) = tuple(row)
+_JOB_COLUMNS = ", ".join(f.name for f in fields(Job))
+
+
+def _job(row: aiosqlite.Row) -> Job:
+    """The one place a job row becomes a Job: columns are named as the fields are."""
+    values = dict(row)
     return Job(
-        id_,
-        guild_id,
-        channel_id,
-        target_id,
-        bool(here),
-        comment_id,
-        requested_by,
-        total,
-        next_position,
-        header_message_id,
-        JobState(state),
-        reason,
-        dt.datetime.fromisoformat(created_at),
+        **values
+        | {
+            "here": bool(values["here"]),
+            "state": JobState(values["state"]),
+            "created_at": dt.datetime.fromisoformat(values["created_at"]),
+        }
     )
 
 
@@ -150,16 +149,84 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-class JobStore:
-    """The replay jobs, over one aiosqlite connection owned by this store."""
+def _lock_path(path: Path, owner: str) -> Path:
+    return path.with_name(f"{path.name}.owner-{owner}")
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+
+def _hold(lock: Path) -> IO[bytes]:
+    """Lock the file for as long as it stays open; the OS drops the lock when the process dies."""
+    handle = lock.open("wb")
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def _alive(lock: Path) -> bool:
+    """Whether the owner of this lock file still holds it. A missing file: the owner closed."""
+    try:
+        handle = lock.open("rb")
+    except FileNotFoundError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    # Nobody holds it: its process died without closing. Its lock file is litter now.
+    lock.unlink(missing_ok=True)
+    return False
+
+
+class _Corrupt(sqlite3.DatabaseError):
+    """The integrity check found damage."""
+
+
+def _corrupt(error: sqlite3.DatabaseError) -> bool:
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary code, without extensions
+    return isinstance(error, _Corrupt) or code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _set_aside(path: Path) -> Path:
+    """Move a damaged database (and its WAL files) aside, so nothing in it is lost."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.rename(kept.with_name(kept.name + suffix))
+    return kept
+
+
+class DamagedJobsDatabase(Exception):
+    """The jobs database could not be read; the file was moved aside to ``kept``, untouched."""
+
+    def __init__(self, path: Path, kept: Path, error: BaseException) -> None:
+        super().__init__(
+            f"The jobs database {path} is damaged ({error}); it was kept as {kept} and a fresh"
+            " one started: replays that were unfinished in it are not resumed."
+        )
+        self.kept = kept
+
+
+class JobStore:
+    """The replay jobs, over one aiosqlite connection owned by this store.
+
+    Each open store is an owner of jobs, named by a random token. While the store is open it
+    holds an exclusive lock on a small file named after that token: another process can tell a
+    live owner (lock held) from one that died (lock free), and take over only the dead one's jobs.
+    """
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
+        self._path = path
+        self.owner = uuid.uuid4().hex
+        self._lock = _hold(_lock_path(path, self.owner))
 
     @classmethod
     async def open(cls, path: Path) -> JobStore:
+        """Open (or create) the store; raises :class:`DamagedJobsDatabase` if it is unreadable."""
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path)
+        db.row_factory = aiosqlite.Row
         try:
             # WAL lets each commit be one append instead of rewriting a journal, which matters at
             # one commit per posted message; synchronous=NORMAL still survives a crash of the
@@ -167,14 +234,60 @@ class JobStore:
             await db.executescript(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
             )
+            async with db.execute("PRAGMA quick_check") as cursor:
+                (check,) = await cursor.fetchone() or ("no answer",)
+            if check != "ok":
+                raise _Corrupt(f"integrity check: {check}")
             await migrate(db, MIGRATIONS, "jobs database")
+        except sqlite3.DatabaseError as error:
+            await db.close()
+            if not _corrupt(error):
+                raise  # a locked, read-only or unopenable file is not damaged: nothing to move
+            raise DamagedJobsDatabase(path, _set_aside(path), error) from error
         except BaseException:
             await db.close()
             raise
-        return cls(db)
+        return cls(db, path)
 
     async def close(self) -> None:
-        await self._db.close()
+        """Give up this process's claim on its running jobs (the next start resumes them)."""
+        try:
+            await self._db.execute("UPDATE job SET owner = NULL WHERE owner = ?", (self.owner,))
+            await self._db.commit()
+        finally:
+            await self._db.close()
+            self._lock.close()
+            _lock_path(self._path, self.owner).unlink(missing_ok=True)
+
+    async def claim(self, shard_count: int | None, shard_ids: Sequence[int] | None) -> list[Job]:
+        """Take the running jobs no live process owns, of servers on these shards; oldest first.
+
+        One UPDATE claims them, so of two processes claiming at once each job goes to one.
+        Without a shard count every server is this process's.
+        """
+        async with self._db.execute(
+            f"SELECT DISTINCT owner FROM job WHERE {_RUNNING} AND owner IS NOT NULL AND owner != ?",
+            (self.owner,),
+        ) as cursor:
+            others = [row[0] for row in await cursor.fetchall()]
+        gone = [owner for owner in others if not _alive(_lock_path(self._path, owner))]
+        shards = list(range(shard_count)) if shard_ids is None and shard_count else shard_ids
+        async with self._db.execute(
+            f"UPDATE job SET owner = :me WHERE {_RUNNING}"
+            " AND (owner IS NULL OR owner = :me OR owner IN (SELECT value FROM json_each(:gone)))"
+            " AND (:count IS NULL"
+            " OR (guild_id >> 22) % :count IN (SELECT value FROM json_each(:shards)))"
+            f" RETURNING {_JOB_COLUMNS}",
+            {
+                "me": self.owner,
+                "gone": json.dumps(gone),
+                "count": shard_count,
+                "shards": json.dumps(list(shards or [])),
+            },
+        ) as cursor:
+            claimed = [_job(row) for row in await cursor.fetchall()]
+        await self._db.commit()
+        return sorted(claimed, key=lambda job: job.id)
 
     async def create(
         self,
@@ -191,9 +304,9 @@ class JobStore:
         now = _now()
         cursor = await self._db.execute(
             "INSERT INTO job (guild_id, channel_id, target_id, here, comment_id, requested_by,"
-            " total, state, created_at, updated_at)"
+            " total, state, created_at, updated_at, owner)"
             " SELECT :guild, :channel, CASE WHEN :here THEN :channel END, :here, :comment,"
-            f" :user, :total, 'running', :now, :now WHERE {_ROOM}",
+            f" :user, :total, '{JobState.RUNNING}', :now, :now, :me WHERE {_ROOM}",
             {
                 "guild": guild_id,
                 "channel": channel_id,
@@ -203,6 +316,7 @@ class JobStore:
                 "total": total,
                 "now": now,
                 "cap": cap,
+                "me": self.owner,
             },
         )
         await self._db.commit()
@@ -214,11 +328,12 @@ class JobStore:
 
     async def resume(self, job: Job, *, cap: int) -> Job:
         """Set a paused job running again, or raise :class:`NoRoom`."""
-        params = {"id": job.id, "now": _now(), "cap": cap}
+        params = {"id": job.id, "now": _now(), "cap": cap, "me": self.owner}
         params |= {"guild": job.guild_id, "channel": job.channel_id}
         cursor = await self._db.execute(
-            "UPDATE job SET state = 'running', reason = NULL, updated_at = :now"
-            f" WHERE id = :id AND state = 'paused' AND {_ROOM}",
+            f"UPDATE job SET state = '{JobState.RUNNING}', reason = NULL, updated_at = :now,"
+            " owner = :me"
+            f" WHERE id = :id AND state = '{JobState.PAUSED}' AND {_ROOM}",
             params,
         )
         await self._db.commit()
@@ -228,11 +343,11 @@ class JobStore:
 
     async def _no_room(self, guild_id: int, channel_id: int) -> NoRoom:
         rows = await self._jobs(
-            "state = 'running' AND (channel_id = ?1 OR target_id = ?1) ORDER BY id LIMIT 1",
+            f"{_RUNNING} AND (channel_id = ?1 OR target_id = ?1) ORDER BY id LIMIT 1",
             (channel_id,),
         )
         async with self._db.execute(
-            "SELECT count(*) FROM job WHERE state = 'running' AND guild_id = ?", (guild_id,)
+            f"SELECT count(*) FROM job WHERE {_RUNNING} AND guild_id = ?", (guild_id,)
         ) as cursor:
             (count,) = await cursor.fetchone() or (0,)
         return NoRoom(rows[0] if rows else None, count)
@@ -243,7 +358,7 @@ class JobStore:
 
     async def running(self) -> list[Job]:
         """Jobs that were running when the bot last stopped, oldest first."""
-        return await self._jobs("state = 'running' ORDER BY id", ())
+        return await self._jobs(f"{_RUNNING} ORDER BY id", ())
 
     async def set_target(self, job: Job, target_id: int) -> Job:
         await self._update(job, "target_id = ?", (target_id,))
@@ -284,8 +399,8 @@ class JobStore:
         out must not turn a finished replay into a stopped one.
         """
         await self._db.execute(
-            "UPDATE job SET state = ?, reason = ?, updated_at = ?"
-            " WHERE id = ? AND state IN ('running', 'paused')",
+            f"UPDATE job SET state = ?, reason = ?, updated_at = ?, owner = NULL"
+            f" WHERE id = ? AND {_OPEN}",
             (state.value, reason, _now(), job.id),
         )
         await self._db.commit()
