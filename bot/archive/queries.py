@@ -154,3 +154,17 @@ async def archive_counts(db: aiosqlite.Connection) -> dict[str, int]:
     counts.update({f"{kind}s": n for kind, n in rows})
     (counts["members"],) = await _one(db, "SELECT count(*) FROM member")
     return counts
+
+
+async def last_reply(db: aiosqlite.Connection, parent_id: str | None) -> Comment | None:
+    """The last reply to ``parent_id`` in page order; the last top-level comment when None.
+
+    Tells someone who typed an id that does not exist where the real ones end.
+    """
+    if parent_id is None:
+        sql = f"SELECT {_COMMENT_COLUMNS} FROM comment WHERE depth = 1"
+    else:
+        sql = f"SELECT {_COMMENT_COLUMNS} FROM comment WHERE parent_id = ?"
+    params = () if parent_id is None else (parent_id,)
+    rows = await _all(db, f"{sql} ORDER BY position DESC LIMIT 1", params)
+    return _comment(rows[0]) if rows else None
