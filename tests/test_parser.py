@@ -104,9 +104,8 @@ def test_whole_outline_in_page_order(archive: Archive) -> None:
 
 def test_depth_and_parent_follow_the_outline_id(archive: Archive) -> None:
     for comment in archive.comments:
-        parts = comment.id.split(".")
-        assert comment.depth == len(parts), comment.id
-        assert comment.parent_id == (".".join(parts[:-1]) or None), comment.id
+        assert comment.depth == outline.depth(comment.id), comment.id
+        assert comment.parent_id == outline.parent(comment.id), comment.id
 
 
 def test_top_level_numbering_keeps_the_pages_numbers(archive: Archive) -> None:

@@ -6,6 +6,7 @@ import discord
 import pytest
 
 from bot import render
+from bot.archive import outline
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 from bot.archive.search import SearchHit, SearchPage
 from bot.render import (
@@ -310,8 +311,7 @@ def test_resolution_short_fits_one_embed() -> None:
 
 
 def make_comment(comment_id: str, body: str = "", **kwargs: object) -> Comment:
-    depth = comment_id.count(".") + 1
-    parent = comment_id.rsplit(".", 1)[0] if depth > 1 else None
+    depth, parent = outline.depth(comment_id), outline.parent(comment_id)
     defaults: dict[str, object] = {"kind": CommentKind.COMMENT}
     defaults.update(kwargs)
     return Comment(id=comment_id, parent_id=parent, depth=depth, position=0, body=body, **defaults)  # type: ignore[arg-type]
@@ -415,7 +415,7 @@ def test_members_embeds_split_many_cities_and_long_lists() -> None:
 
 
 def hit(comment_id: str, parent_id: str | None, snippet: str) -> SearchHit:
-    return SearchHit(comment_id, comment_id.count(".") + 1, parent_id, 0, snippet)
+    return SearchHit(comment_id, outline.depth(comment_id), parent_id, 0, snippet)
 
 
 def test_search_embed_lists_hits_without_re_escaping() -> None:
