@@ -6,8 +6,12 @@ at most 2,000 characters, an autocomplete that answers).
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from conftest import World
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot import render
 from bot.errors import UserFacingError
@@ -151,3 +155,37 @@ async def test_a_deep_missing_id_still_fits_one_message(world: World) -> None:
     assert "…" in content
     assert len(content) <= 300
     assert _handled(world) == [UserFacingError]
+
+
+# Any text at all: the characters people type, the ones they paste, and halves of pairs.
+_any_text = st.text(st.characters(codec=None, categories=None), max_size=300) | st.sampled_from(
+    ["1." * 3000, "9" * 3000, "3.2", "３.２", "0", "@everyone", "<@123>"]
+)
+
+
+@pytest.mark.parametrize(("command", "option"), [("comment", "id"), ("members", "city")])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(typed=_any_text)
+async def test_any_text_typed_gets_an_answer_that_fits(
+    world: World, caplog: pytest.LogCaptureFixture, command: str, option: str, typed: str
+) -> None:
+    cursor = world.env.error_cursor
+    result = await world.member.slash(world.channel, command, **{option: typed})
+    choices = await world.member.autocomplete(world.channel, command, option, typed)
+
+    # Either the answer, or one private message saying why not, within Discord's limits.
+    errors = [type(getattr(e, "original", e)) for e in world.env.errors_since(cursor)]
+    if result.ephemeral:
+        assert errors == [UserFacingError]
+        assert 0 < len(result.response.content) <= render.MESSAGE
+    else:
+        assert errors == []
+        assert result.response.embeds
+    assert len(choices) <= render.CHOICES
+    assert all(0 < len(c["name"]) <= render.CHOICE_NAME for c in choices)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    world.env.errors  # noqa: B018 - reading them acknowledges the ones answered above
