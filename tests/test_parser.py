@@ -314,30 +314,35 @@ def _line_of(text: str, line: str) -> int:
         ),
         pytest.param(
             page(intro=(_TITLE, _POST, _CLAUSE, _MEMBERS)),
-            "the resolution's preamble is missing",
+            "the comment section starts without the resolution's preamble before it",
             id="no-preamble",
         ),
         pytest.param(
             page(intro=(_TITLE, _POST, _PREAMBLE, _MEMBERS)),
-            "the resolving clause is missing",
+            "the comment section starts without the resolving clause before it",
             id="no-clause",
         ),
         pytest.param(
             page(
                 intro=(_TITLE, "On 3 March 2015, nothing was voted.", _PREAMBLE, _CLAUSE, _MEMBERS)
             ),
-            "the resolution's recorded vote is missing",
+            "the comment section starts without the resolution's recorded vote before it",
             id="no-vote",
         ),
         pytest.param(
             page(intro=(_TITLE, _POST.replace("3 March 2015", "a Tuesday"), _PREAMBLE, _CLAUSE)),
-            "the post has no date",
+            "the comment section starts without the post's date before it",
             id="no-date",
         ),
         pytest.param(
             page(intro=(_TITLE, _POST, _PREAMBLE, _CLAUSE)),
-            "the member list after the resolution is missing",
+            "the comment section starts without the member list before it",
             id="no-members",
+        ),
+        pytest.param(
+            page(intro=()),
+            "the comment section starts without a post before it",
+            id="no-post",
         ),
         pytest.param(
             page(comments=""), "the comment section holds no comments", id="empty-section"
@@ -345,8 +350,11 @@ def _line_of(text: str, line: str) -> int:
     ],
 )
 def test_format_errors_say_what_is_wrong(text: str, message: str) -> None:
+    # What the page lacks is reported at the line where the search for it ended.
     with pytest.raises(ArchiveFormatError) as caught:
         parse_page(text)
+    if _HEADER in text:
+        message = f"line {_line_of(text, _HEADER)}: {message}"
     assert str(caught.value) == message
 
 

@@ -49,6 +49,10 @@ _MONTHS = (
 )  # fmt: skip
 
 
+class _Missing(Exception):
+    """A part of the page's head, named, is not there; read_page says where it looked."""
+
+
 @dataclass(frozen=True, slots=True)
 class PageHead:
     """Everything the page says before its comments."""
@@ -83,8 +87,17 @@ def read_page(lines: Iterable[str]) -> tuple[PageHead, Iterator[Comment]]:
         raise ArchiveFormatError("no comment section (no line like '82 thoughts on ...')")
     paragraphs = _paragraphs(intro)
     if not paragraphs:
-        raise ArchiveFormatError("the page has no post before its comments")
-    return _parse_intro(paragraphs), _read_comments(numbered)
+        raise ArchiveFormatError(
+            f"line {number}: the comment section starts without a post before it"
+        )
+    try:
+        head = _parse_intro(paragraphs)
+    except _Missing as missing:
+        # Something the page must have is not there: say where the search for it stopped.
+        raise ArchiveFormatError(
+            f"line {number}: the comment section starts without {missing} before it"
+        ) from None
+    return head, _read_comments(numbered, number)
 
 
 def _paragraphs(lines: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -116,7 +129,7 @@ def _parse_intro(paragraphs: list[tuple[int, str]]) -> PageHead:
     date = _first_date(rest[:preamble_at])
     vote = next((m.group(1) for p in post_paragraphs if (m := _VOTE.search(p))), None)
     if vote is None:
-        raise ArchiveFormatError("the resolution's recorded vote is missing")
+        raise _Missing("the resolution's recorded vote")
     resolution = Resolution(
         preamble=texts[preamble_at],
         resolving_clause=texts[clause_at],
@@ -124,7 +137,7 @@ def _parse_intro(paragraphs: list[tuple[int, str]]) -> PageHead:
         date=date,
     )
     if clause_at + 1 >= len(rest):
-        raise ArchiveFormatError("the member list after the resolution is missing")
+        raise _Missing("the member list")
     members = _parse_members(*rest[clause_at + 1])
     return PageHead(Post(title, date, post_paragraphs), resolution, members)
 
@@ -133,7 +146,7 @@ def _index_of(paragraphs: list[str], test: Callable[[str], bool], what: str) -> 
     for index, paragraph in enumerate(paragraphs):
         if test(paragraph):
             return index
-    raise ArchiveFormatError(f"{what} is missing")
+    raise _Missing(what)
 
 
 def _line_in(paragraph: tuple[int, str], at: int) -> int:
@@ -153,7 +166,7 @@ def _first_date(paragraphs: Iterable[tuple[int, str]]) -> dt.date:
                 raise ArchiveFormatError(
                     f"line {line}: the post's date {match.group()!r} is not a day of the calendar"
                 ) from None
-    raise ArchiveFormatError("the post has no date")
+    raise _Missing("the post's date")
 
 
 def _parse_members(start: int, text: str) -> tuple[Member, ...]:
@@ -231,7 +244,7 @@ def _placeholder(node: _Open, parent_id: str | None, position: int) -> Comment:
     return Comment(node.id, parent_id, node.depth, position, CommentKind.PLACEHOLDER, "")
 
 
-def _read_comments(numbered: Iterator[tuple[int, str]]) -> Iterator[Comment]:
+def _read_comments(numbered: Iterator[tuple[int, str]], header: int) -> Iterator[Comment]:
     # The per-line work is kept inline: at a million comments this loop runs over four million
     # lines, and it is most of what ingest spends outside SQLite.
     branch: list[_Open] = []  # the open comment at each depth, top level first
@@ -291,7 +304,7 @@ def _read_comments(numbered: Iterator[tuple[int, str]]) -> Iterator[Comment]:
         elif text:
             raise ArchiveFormatError(f"line {number}: text before the first comment")
     if current is None:
-        raise ArchiveFormatError("the comment section holds no comments")
+        raise ArchiveFormatError(f"line {header}: the comment section holds no comments")
     yield current.freeze()
 
 
