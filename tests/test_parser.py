@@ -455,6 +455,23 @@ def test_page_numbers_and_digits_of_other_scripts_become_canonical_ids() -> None
     assert [c.id for c in archive.comments] == ["3", "4"]
 
 
+def test_a_page_without_comment_header_is_not_held_whole() -> None:
+    lines_read = 0
+
+    def endless() -> Iterator[str]:
+        nonlocal lines_read
+        while True:
+            lines_read += 1
+            yield "Words, and no comment section."
+
+    with pytest.raises(ArchiveFormatError) as caught:
+        read_page(endless())
+    assert str(caught.value) == (
+        "no comment section in the first 100,000 lines (no line like '82 thoughts on ...')"
+    )
+    assert lines_read == 100_001
+
+
 def test_format_error_is_an_archive_error() -> None:
     # The CLI and ingest catch ArchiveError alone; a format error must be one.
     with pytest.raises(ArchiveError):

@@ -42,6 +42,8 @@ _DATE = re.compile(
 )
 _VOTE = re.compile(r"passing [“\"](.+?)\.?[”\"]")
 _MEMBER = re.compile(r"\s*(?:and\s+)?([^,()]+?)\s*\(([^()]+)\)\s*(?:,|$)")
+# The post and resolution take a few dozen lines; a header this far down is not this page.
+_INTRO_LINES = 100_000
 _NUMBER_DIGITS = len(str(outline.MAX_NUMBER))
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -71,8 +73,9 @@ def parse_page(text: str) -> Archive:
 def read_page(lines: Iterable[str]) -> tuple[PageHead, Iterator[Comment]]:
     """Read the page's head now and return it with an iterator over its comments in page order.
 
-    ``lines`` are the page's lines as a text file yields them (line endings are dropped). The
-    comments are read as the iterator is consumed; a format error in them is raised from it.
+    ``lines`` are the page's lines as a text file yields them (line endings are dropped); keep
+    the file open until the comments are read, since they are read as the iterator is consumed.
+    A format error among them is raised from the iterator, after the comments before it.
     """
     numbered = enumerate(lines, start=1)
     intro: list[tuple[int, str]] = []
@@ -82,6 +85,12 @@ def read_page(lines: Iterable[str]) -> tuple[PageHead, Iterator[Comment]]:
             line = line.removeprefix("\ufeff")
         if _COMMENTS_HEADER.match(line):
             break
+        if number > _INTRO_LINES:
+            # Without this, a page missing its header would be held in memory whole.
+            raise ArchiveFormatError(
+                f"no comment section in the first {_INTRO_LINES:,} lines"
+                " (no line like '82 thoughts on ...')"
+            )
         intro.append((number, line))
     else:
         raise ArchiveFormatError("no comment section (no line like '82 thoughts on ...')")
