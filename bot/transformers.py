@@ -1,82 +1,80 @@
 """Turn what a user typed into archive records, with autocomplete, for every command that needs it.
 
 Transformers raise :class:`UserFacingError`, so a bad id or city is answered in one place (the
-bot's app-command error handler) with a message that says what to type instead.
+bot's app-command error handler) with a message that says what to type instead. Typed text is
+hostile until shown otherwise: it may be thousands of characters long or hold lone surrogates,
+so it is cleaned before it reaches SQLite and quoted only in a short, escaped form.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot import render
-from bot.archive import queries
+from bot.archive import outline, queries
 from bot.archive.models import Comment
 from bot.errors import UserFacingError
 
 if TYPE_CHECKING:
-    import aiosqlite
-
-# Outline ids: numbers joined by dots ("3", "3.2", "3.2.1").
-COMMENT_ID = re.compile(r"\d+(?:\.\d+)*")
+    from bot.client import ArchiveBot
 
 
-def _db(interaction: discord.Interaction) -> aiosqlite.Connection:
-    return interaction.client.db  # type: ignore[attr-defined]
-
-
-def _quoted(typed: str) -> str:
-    return f"“{render.escape_archive_text(render.truncate_label(typed, 60))}”"
-
-
-class CommentTransformer(app_commands.Transformer):
+class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
     """A comment id, completed from ids and words as the user types."""
 
-    async def transform(self, interaction: discord.Interaction, value: str) -> Comment:
-        typed = value.strip()
-        if not COMMENT_ID.fullmatch(typed):
+    async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> Comment:
+        comment_id = outline.parse(render.clean_input(value))
+        if comment_id is None:
             raise UserFacingError(
-                f"{_quoted(typed)} is not a comment id. Ids are numbers joined by dots, such as"
-                " `3` or `3.2.1`: start typing and pick one from the list."
+                f"{render.quoted_input(value)} is not a comment id. Ids are numbers joined by"
+                " dots, such as `3` or `3.2.1`: start typing and pick one from the list."
             )
-        comment = await queries.get_comment(_db(interaction), typed)
+        db = interaction.client.db
+        comment = await queries.get_comment(db, comment_id)
         if comment is None:
-            raise UserFacingError(
-                f"There is no comment {typed} in the archive. Start typing an id or a word"
-                " and pick a comment from the list."
-            )
+            above = await queries.ancestors(db, comment_id)
+            nearest = above[-1] if above else None
+            last = await queries.last_reply(db, nearest.id if nearest else None)
+            raise UserFacingError(render.missing_comment(comment_id, nearest, last))
         return comment
 
+    # discord.py types the value as int | float | str for every option type; ours is a string.
     async def autocomplete(  # type: ignore[override]
-        self, interaction: discord.Interaction, value: str
+        self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
-        comments = await queries.complete_comment_ids(_db(interaction), value, render.CHOICES)
+        # "３.２" and "03" complete as the ids they stand for; anything else as typed. A stray
+        # half of a surrogate pair is dropped rather than shown, so suggestions keep coming.
+        typed = render.clean_input(value, replacement="")
+        typed = outline.parse(typed) or typed
+        comments = await queries.complete_comment_ids(interaction.client.db, typed, render.CHOICES)
         return [app_commands.Choice(name=render.comment_choice(c), value=c.id) for c in comments]
 
 
-class CityTransformer(app_commands.Transformer):
+class CityTransformer(app_commands.Transformer["ArchiveBot"]):
     """One of the cities named in the member list, in any letter case."""
 
-    async def transform(self, interaction: discord.Interaction, value: str) -> str:
-        cities = await queries.city_counts(_db(interaction))
+    async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> str:
+        cities = await queries.city_counts(interaction.client.db)
         typed = value.strip().casefold()
         for city, _ in cities:
             if city.casefold() == typed:
                 return city
         known = ", ".join(city for city, _ in cities)
         raise UserFacingError(
-            f"No member is listed in {_quoted(value)}. The cities in the list are: {known}."
+            f"No member is listed in {render.quoted_input(value)}."
+            f" The cities in the list are: {known}."
         )
 
+    # discord.py types the value as int | float | str for every option type; ours is a string.
     async def autocomplete(  # type: ignore[override]
-        self, interaction: discord.Interaction, value: str
+        self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
         typed = value.strip().casefold()
         return [
             app_commands.Choice(name=f"{city} ({count})", value=city)
-            for city, count in await queries.city_counts(_db(interaction))
+            for city, count in await queries.city_counts(interaction.client.db)
             if typed in city.casefold()
         ][: render.CHOICES]

@@ -7,15 +7,20 @@ numbering), not copied from the parser's output.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench.synthetic import generate_page
+from bot.archive import outline
 from bot.archive.errors import ArchiveError, ArchiveFormatError
 from bot.archive.models import Archive, Comment, CommentKind
-from bot.archive.parser import parse_page
+from bot.archive.parser import parse_page, read_page
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
 
@@ -99,9 +104,8 @@ def test_whole_outline_in_page_order(archive: Archive) -> None:
 
 def test_depth_and_parent_follow_the_outline_id(archive: Archive) -> None:
     for comment in archive.comments:
-        parts = comment.id.split(".")
-        assert comment.depth == len(parts), comment.id
-        assert comment.parent_id == (".".join(parts[:-1]) or None), comment.id
+        assert comment.depth == outline.depth(comment.id), comment.id
+        assert comment.parent_id == outline.parent(comment.id), comment.id
 
 
 def test_top_level_numbering_keeps_the_pages_numbers(archive: Archive) -> None:
@@ -310,35 +314,35 @@ def _line_of(text: str, line: str) -> int:
         ),
         pytest.param(
             page(intro=(_TITLE, _POST, _CLAUSE, _MEMBERS)),
-            "the resolution's preamble is missing",
+            "the comment section starts without the resolution's preamble before it",
             id="no-preamble",
         ),
         pytest.param(
             page(intro=(_TITLE, _POST, _PREAMBLE, _MEMBERS)),
-            "the resolving clause is missing",
+            "the comment section starts without the resolving clause before it",
             id="no-clause",
         ),
         pytest.param(
             page(
                 intro=(_TITLE, "On 3 March 2015, nothing was voted.", _PREAMBLE, _CLAUSE, _MEMBERS)
             ),
-            "the resolution's recorded vote is missing",
+            "the comment section starts without the resolution's recorded vote before it",
             id="no-vote",
         ),
         pytest.param(
             page(intro=(_TITLE, _POST.replace("3 March 2015", "a Tuesday"), _PREAMBLE, _CLAUSE)),
-            "the post has no date",
+            "the comment section starts without the post's date before it",
             id="no-date",
         ),
         pytest.param(
             page(intro=(_TITLE, _POST, _PREAMBLE, _CLAUSE)),
-            "the member list after the resolution is missing",
+            "the comment section starts without the member list before it",
             id="no-members",
         ),
         pytest.param(
-            page(intro=(_TITLE, _POST, _PREAMBLE, _CLAUSE, "Ada L. of London")),
-            "the member list cannot be read near 'Ada L. of London'",
-            id="unreadable-members",
+            page(intro=()),
+            "the comment section starts without a post before it",
+            id="no-post",
         ),
         pytest.param(
             page(comments=""), "the comment section holds no comments", id="empty-section"
@@ -346,27 +350,126 @@ def _line_of(text: str, line: str) -> int:
     ],
 )
 def test_format_errors_say_what_is_wrong(text: str, message: str) -> None:
+    # What the page lacks is reported at the line where the search for it ended.
     with pytest.raises(ArchiveFormatError) as caught:
         parse_page(text)
+    if _HEADER in text:
+        message = f"line {_line_of(text, _HEADER)}: {message}"
     assert str(caught.value) == message
 
 
-def test_duplicate_top_level_number_names_its_line() -> None:
-    text = page("  1. First.\n\n  2. Second.\n\n  1. First again.\n")
+@pytest.mark.parametrize(
+    ("comments", "bad_line", "message"),
+    [
+        pytest.param(
+            "Stray words.\n\n  1. First.\n",
+            "Stray words.",
+            "text before the first comment",
+            id="text-before-comments",
+        ),
+        pytest.param(
+            "  1. First.\n\n  2. Second.\n\n  2. Second again.\n",
+            "  2. Second again.",
+            "comment 2 appears twice",
+            id="duplicate-number",
+        ),
+        pytest.param(
+            # The page's numbers come from one numbered list, so they only go up; checking that
+            # finds every repeated number without remembering the numbers seen.
+            "  1. First.\n\n  2. Second.\n\n  1. First again.\n",
+            "  1. First again.",
+            "comment 1 comes after comment 2; the page numbers its comments upwards",
+            id="number-going-down",
+        ),
+        pytest.param(
+            "  0. Zero.\n",
+            "  0. Zero.",
+            "a comment numbered 0; the page numbers its comments from 1",
+            id="number-zero",
+        ),
+        pytest.param(
+            "  1. First.\n\n  12345678901. Huge.\n",
+            "  12345678901. Huge.",
+            "a comment number is too large (at most 1,000,000,000)",
+            id="number-too-large",
+        ),
+        pytest.param(
+            # Issue 9: this ended ingest in an IndexError traceback.
+            "  1. First.\n\n  • A bullet at the top level.\n",
+            "  • A bullet at the top level.",
+            "a reply bullet at the top level (two spaces); top-level comments are numbered,"
+            " replies are indented by four spaces or more",
+            id="bullet-at-depth-1",
+        ),
+        pytest.param(
+            "  1. First.\n\n" + "  " * 65 + "• Very deep.\n",
+            "  " * 65 + "• Very deep.",
+            "a reply 65 levels deep; the deepest kept is 64",
+            id="too-deep",
+        ),
+    ],
+)
+def test_comment_section_errors_name_their_line(comments: str, bad_line: str, message: str) -> None:
+    text = page(comments)
     with pytest.raises(ArchiveFormatError) as caught:
         parse_page(text)
-    assert (
-        str(caught.value) == f"line {_line_of(text, '  1. First again.')}: comment 1 appears twice"
+    assert str(caught.value) == f"line {_line_of(text, bad_line)}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("intro_line", "message"),
+    [
+        pytest.param(
+            "Ada L. of London",
+            "the member list cannot be read near 'Ada L. of London'",
+            id="unreadable-members",
+        ),
+        pytest.param(
+            "Ada L. (London),\nAlan T. of Manchester",
+            "the member list cannot be read near 'Alan T. of Manchester'",
+            id="unreadable-members-second-line",
+        ),
+    ],
+)
+def test_member_list_errors_name_their_line(intro_line: str, message: str) -> None:
+    text = page(intro=(_TITLE, _POST, _PREAMBLE, _CLAUSE, intro_line))
+    with pytest.raises(ArchiveFormatError) as caught:
+        parse_page(text)
+    assert str(caught.value) == f"line {_line_of(text, intro_line.split(chr(10))[-1])}: {message}"
+
+
+def test_impossible_post_date_names_its_line() -> None:
+    post = _POST.replace("3 March 2015", "31 February 2015")
+    text = page(intro=(_TITLE, post, _PREAMBLE, _CLAUSE, _MEMBERS))
+    with pytest.raises(ArchiveFormatError) as caught:
+        parse_page(text)
+    assert str(caught.value) == (
+        f"line {_line_of(text, post)}: the post's date '31 February 2015' is not a day of the"
+        " calendar"
     )
 
 
-def test_text_before_first_comment_names_its_line() -> None:
-    text = page("Stray words.\n\n  1. First.\n")
+def test_page_numbers_and_digits_of_other_scripts_become_canonical_ids() -> None:
+    # "03" and an Arabic-Indic "٤" would be ids no one can type back: they read as 3 and 4.
+    archive = parse_page(page("  03. Third.\n\n  \u0664. Fourth.\n"))
+    assert [c.id for c in archive.comments] == ["3", "4"]
+
+
+def test_a_page_without_comment_header_is_not_held_whole() -> None:
+    lines_read = 0
+
+    def endless() -> Iterator[str]:
+        nonlocal lines_read
+        while True:
+            lines_read += 1
+            yield "Words, and no comment section."
+
     with pytest.raises(ArchiveFormatError) as caught:
-        parse_page(text)
-    assert (
-        str(caught.value) == f"line {_line_of(text, 'Stray words.')}: text before the first comment"
+        read_page(endless())
+    assert str(caught.value) == (
+        "no comment section in the first 100,000 lines (no line like '82 thoughts on ...')"
     )
+    assert lines_read == 100_001
 
 
 def test_format_error_is_an_archive_error() -> None:
@@ -395,3 +498,144 @@ def test_synthetic_page_has_replies_pingbacks_and_is_reproducible() -> None:
     assert any(c.kind is CommentKind.PINGBACK for c in archive.comments)
     assert generate_page(4_000, seed=7) == text
     assert generate_page(4_000, seed=8) != text
+
+
+# --- fuzzing: any text is either a page or one line saying what is wrong --------------------
+
+_words = st.text(st.characters(codec="utf-8"), max_size=12)
+_comment_lines = st.one_of(
+    st.builds("  {}. {}".format, st.integers(0, 40), _words),
+    st.builds("  {}. {}".format, st.text("0123456789٣３", min_size=1, max_size=12), _words),
+    st.builds("{}• {}".format, st.integers(0, 6).map("  ".__mul__), _words),
+    st.builds("{}• {}".format, st.integers(0, 9).map(" ".__mul__), _words),
+    st.builds("{}{}".format, st.integers(0, 9).map(" ".__mul__), _words),
+    st.sampled_from(["", "", "Leave a Reply", "  Leave a Reply", "Pingback: A | B"]),
+)
+
+
+def _check_outcome(text: str) -> Archive | None:
+    """Parse ``text``; assert the result is a consistent outline or a one-line format error."""
+    try:
+        archive = parse_page(text)
+    except ArchiveFormatError as error:
+        message = str(error)
+        assert "\n" not in message and "\r" not in message
+        assert 0 < len(message) <= 200
+        return None
+    ids = [c.id for c in archive.comments]
+    assert len(set(ids)) == len(ids)
+    assert [c.position for c in archive.comments] == list(range(1, len(ids) + 1))
+    seen: dict[str, int] = {}  # id -> replies seen so far
+    last_top = -1
+    for comment in archive.comments:
+        # Every id can be typed back, and its place in the tree follows from it alone.
+        assert outline.parse(comment.id) == comment.id
+        assert comment.depth == outline.depth(comment.id)
+        assert comment.parent_id == outline.parent(comment.id)
+        if comment.parent_id is None:
+            assert int(comment.id) > last_top
+            last_top = int(comment.id)
+        else:
+            # A reply comes after its parent and is numbered next among its siblings.
+            seen[comment.parent_id] += 1
+            assert outline.numbers(comment.id)[-1] == seen[comment.parent_id]
+        seen[comment.id] = 0
+        assert comment.in_archive or comment.body == ""
+    return archive
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_comment_lines, max_size=30))
+def test_fuzzed_comment_sections_parse_or_name_the_problem(lines: list[str]) -> None:
+    archive = _check_outcome(page("\n".join(lines) + "\n"))
+    if archive is not None:
+        # The streaming reader gives the same comments from the lines of a text file.
+        text = page("\n".join(lines) + "\n")
+        head, comments = read_page(io.StringIO(text, newline=None))
+        assert (head.post, head.resolution, head.members) == (
+            archive.post,
+            archive.resolution,
+            archive.members,
+        )
+        assert tuple(comments) == archive.comments
+
+
+def _or_fuzzed(paragraph: str) -> st.SearchStrategy[str]:
+    """The paragraph as it is, missing, cut short, or with something else put before it."""
+    return st.one_of(
+        st.just(paragraph),
+        st.just(""),
+        st.integers(0, len(paragraph)).map(lambda n: paragraph[:n]),
+        st.builds("{}\n{}".format, _words, st.just(paragraph)),
+    )
+
+
+_INTRO = (_TITLE, _POST, _PREAMBLE, _CLAUSE, _MEMBERS)
+_FUZZED_INTRO = (
+    _or_fuzzed(_TITLE),
+    st.one_of(
+        _or_fuzzed(_POST),
+        st.builds(
+            "On {} {} {}, it passed “1 for.”".format,
+            st.integers(0, 40),
+            st.sampled_from(["February", "March", "Mai", "december"]),
+            st.integers(0, 3000),
+        ),
+    ),
+    _or_fuzzed(_PREAMBLE),
+    _or_fuzzed(_CLAUSE),
+    st.one_of(_or_fuzzed(_MEMBERS), st.builds("{} ({}), {}".format, _words, _words, _words)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), st.lists(_comment_lines, max_size=5))
+def test_fuzzed_intros_parse_or_name_the_problem(data: st.DataObject, lines: list[str]) -> None:
+    # One or two parts of a good intro varied at a time, so that the rest still reads.
+    intro = list(_INTRO)
+    for index in data.draw(st.sets(st.integers(0, len(_INTRO) - 1), min_size=1, max_size=2)):
+        intro[index] = data.draw(_FUZZED_INTRO[index])
+    _check_outcome(page("\n".join(lines) + "\n", intro=tuple(intro)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(codec="utf-8")))
+def test_arbitrary_text_parses_or_names_the_problem(text: str) -> None:
+    _check_outcome(text)
+    _check_outcome(page(comments=text))
+
+
+# --- streaming ---------------------------------------------------------------------------------
+
+
+def test_read_page_reads_comments_only_as_they_are_asked_for() -> None:
+    text = page("  1. First.\n\n  2. Second.\n\n      • Third.\n")
+    read: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for line in text.split("\n"):
+            read.append(line)
+            yield line
+
+    head, comments = read_page(lines())
+    assert head.post.title == _TITLE
+    assert read[-1] == _HEADER
+    # Comment 1 is complete only once the next item starts.
+    assert next(comments).id == "1"
+    assert read[-1] == "  2. Second."
+    assert [c.id for c in comments] == ["2", "2.1", "2.1.1"]
+
+
+def test_read_page_takes_a_files_lines_with_their_endings_and_byte_order_mark() -> None:
+    text = "\ufeff" + page("  1. First.\r\n\r\n    • Reply.\r\n").replace("\n", "\r\n")
+    head, comments = read_page(io.StringIO(text, newline=""))
+    assert head.post.title == _TITLE
+    assert [(c.id, c.body) for c in comments] == [("1", "First."), ("1.1", "Reply.")]
+
+
+def test_a_format_error_among_the_comments_comes_from_the_iterator() -> None:
+    # The store writes comments as they come; the error stops it before the bad line's comment.
+    _, comments = read_page(page("  1. First.\n\n  • Bad.\n").split("\n"))
+    assert next(comments).id == "1"
+    with pytest.raises(ArchiveFormatError, match=r"^line \d+: a reply bullet at the top level"):
+        next(comments)

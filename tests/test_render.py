@@ -6,6 +6,7 @@ import discord
 import pytest
 
 from bot import render
+from bot.archive import outline
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 from bot.archive.search import SearchHit, SearchPage
 from bot.render import (
@@ -311,8 +312,7 @@ def test_resolution_short_fits_one_embed() -> None:
 
 
 def make_comment(comment_id: str, body: str = "", **kwargs: object) -> Comment:
-    depth = comment_id.count(".") + 1
-    parent = comment_id.rsplit(".", 1)[0] if depth > 1 else None
+    depth, parent = outline.depth(comment_id), outline.parent(comment_id)
     defaults: dict[str, object] = {"kind": CommentKind.COMMENT}
     defaults.update(kwargs)
     return Comment(id=comment_id, parent_id=parent, depth=depth, position=0, body=body, **defaults)  # type: ignore[arg-type]
@@ -418,7 +418,7 @@ def test_members_embeds_split_many_cities_and_long_lists() -> None:
 def hit(
     comment_id: str, parent_id: str | None, snippet: str, *highlights: tuple[int, int]
 ) -> SearchHit:
-    return SearchHit(comment_id, comment_id.count(".") + 1, parent_id, 0, snippet, highlights)
+    return SearchHit(comment_id, outline.depth(comment_id), parent_id, 0, snippet, highlights)
 
 
 def test_search_embed_escapes_snippets_and_bolds_their_matches() -> None:

@@ -166,3 +166,17 @@ async def reply_ids(db: aiosqlite.Connection, comment_id: str) -> list[str]:
         (low, high, outline.depth(comment_id) + 1),
     )
     return [id_ for (id_,) in rows]
+
+
+async def last_reply(db: aiosqlite.Connection, parent_id: str | None) -> Comment | None:
+    """The last reply to ``parent_id`` in page order; the last top-level comment when None.
+
+    Tells someone who typed an id that does not exist where the real ones end.
+    """
+    if parent_id is None:
+        sql = f"SELECT {_COMMENT_COLUMNS} FROM comment WHERE depth = 1"
+    else:
+        sql = f"SELECT {_COMMENT_COLUMNS} FROM comment WHERE parent_id = ?"
+    params = () if parent_id is None else (parent_id,)
+    rows = await _all(db, f"{sql} ORDER BY position DESC LIMIT 1", params)
+    return _comment(rows[0]) if rows else None

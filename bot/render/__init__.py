@@ -45,7 +45,16 @@ from bot.render.limits import (
 from bot.render.markdown import bold_spans, escape_archive_text, neutralise_mentions
 from bot.render.replay import comment_message_parts, replay_header, replies_under, thread_name
 from bot.render.search import MAX_QUERY, TOO_BROAD, Paging, normalise_query, query_of, search_embed
-from bot.render.text import compact_ids, first_line, label, long_date, plural, quoted_input
+from bot.render.text import (
+    clean_input,
+    compact_ids,
+    first_line,
+    label,
+    long_date,
+    missing_comment,
+    plural,
+    quoted_input,
+)
 
 __all__ = [
     "CHOICES",
@@ -85,6 +94,8 @@ __all__ = [
     "plural",
     "query_of",
     "quoted_input",
+    "clean_input",
+    "missing_comment",
     "replay_header",
     "replies_under",
     "resolution_embeds",

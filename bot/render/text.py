@@ -7,9 +7,11 @@ command, and so that no echo of what a person typed can outgrow a message.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from bot.archive import outline
+from bot.archive.models import Comment
 from bot.render.limits import truncate_label
 from bot.render.markdown import escape_archive_text
 
@@ -37,9 +39,44 @@ def label(text: str, limit: int = NAME_LABEL) -> str:
     return escape_archive_text(truncate_label(text, limit))
 
 
+# Discord's JSON can carry an unpaired surrogate ("\ud800"); it cannot be encoded as UTF-8, so
+# SQLite and the reply would both fail on it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A canonical id can still be 64 levels of ten digits; a message needs only its shape.
+SHOWN_ID = 40
+
+
+def clean_input(typed: str, replacement: str = "\ufffd") -> str:
+    """The typed text with unpaired surrogates replaced, safe to encode, query and show."""
+    return _SURROGATE.sub(replacement, typed)
+
+
 def quoted_input(typed: str) -> str:
     """What a person typed, in quotes, short and escaped, for an answer that echoes it."""
-    return f"“{label(typed, QUOTED_INPUT)}”"
+    return f"“{label(clean_input(typed), QUOTED_INPUT)}”"
+
+
+def _shown_id(comment_id: str) -> str:
+    return truncate_label(comment_id, SHOWN_ID)
+
+
+def missing_comment(comment_id: str, nearest: Comment | None, last: Comment | None) -> str:
+    """Why ``comment_id`` was not found, pointing at the comments around where it would be.
+
+    ``nearest`` is its deepest ancestor in the archive (None when not even its top-level comment
+    is), ``last`` the last reply to ``nearest`` (the last top-level comment when it is None).
+    """
+    text = f"There is no comment {_shown_id(comment_id)} in the archive."
+    if nearest is None and last is not None:
+        text += f" The last top-level comment is `{_shown_id(last.id)}`."
+    elif nearest is not None and last is not None:
+        text += (
+            f" Its nearest neighbours: comment `{_shown_id(nearest.id)}` and its last reply,"
+            f" `{_shown_id(last.id)}`."
+        )
+    elif nearest is not None:
+        text += f" Its nearest neighbour: comment `{_shown_id(nearest.id)}`, which has no replies."
+    return text + " Start typing an id or a word and pick a comment from the list."
 
 
 def first_line(text: str) -> str:
