@@ -51,8 +51,7 @@ def convert(raw: str, *, typed: bool) -> tuple[str, str]:
     """
     if "<" not in raw and "&" not in raw:
         return _plain(raw, typed=typed)
-    html = _paragraphs_as_html(raw) if typed else raw
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(_line_breaks_as_html(raw, typed=typed), "html.parser")
     body = _tidy(_DISCORD.convert_soup(soup))
     text = _tidy(_PLAIN.convert_soup(soup))
     return body, text
@@ -69,13 +68,21 @@ def _plain(raw: str, *, typed: bool) -> tuple[str, str]:
     return "\n\n".join(escape_archive_text(p) for p in text.split("\n\n")), text
 
 
-def _paragraphs_as_html(raw: str) -> str:
-    """WordPress's own reading of typed text: blank lines are paragraphs, breaks are <br>."""
+def _line_breaks_as_html(raw: str, *, typed: bool) -> str:
+    """Line breaks outside <pre> as HTML means them.
+
+    Typed (WordPress) text is read as WordPress shows it: blank lines are paragraphs, other
+    breaks are <br>. In finished HTML a line break is only white space.
+    """
     parts = _PRE.split(raw.strip())
     for i in range(0, len(parts), 2):  # the even parts are outside <pre>
-        part = _AROUND_BLOCK.sub(lambda m: m[1] or m[2], parts[i])
-        part = _BLANK_LINE.sub("<br><br>", part)
-        parts[i] = _LINE_BREAK.sub("<br>", part)
+        part = parts[i]
+        if typed:
+            part = _AROUND_BLOCK.sub(lambda m: m[1] or m[2], part)
+            part = _BLANK_LINE.sub("<br><br>", part)
+            parts[i] = _LINE_BREAK.sub("<br>", part)
+        else:
+            parts[i] = _LINE_BREAK.sub(" ", part)
     return "".join(parts)
 
 
@@ -121,6 +128,10 @@ class _DiscordMarkdown(MarkdownConverter):
 
     def convert_u(self, el: Any, text: str, parent_tags: set[str]) -> str:
         return f"__{text}__" if text.strip() else text
+
+    def convert_address(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        # A block in HTML that markdownify reads as inline: keep it apart from what follows.
+        return f"\n\n{text.strip()}\n\n" if text.strip() else ""
 
     def convert_hr(self, el: Any, text: str, parent_tags: set[str]) -> str:
         return "\n\n"
