@@ -17,11 +17,20 @@ from bot.archive.exports.html import convert
         # Finished HTML (Disqus): a newline is only white space.
         ("One\nTwo", False, "One Two", "One Two"),
         ("<p>One</p><p>Two<br>three</p>", False, "One\n\nTwo\nthree", "One\n\nTwo\nthree"),
-        ("<b>b</b> <strong>s</strong> <em>e</em> <i>i</i>", False, "**b** **s** *e* *i*", "b s e i"),
+        (
+            "<b>b</b> <strong>s</strong> <em>e</em> <i>i</i>",
+            False,
+            "**b** **s** *e* *i*",
+            "b s e i",
+        ),
         ("<del>x</del> <s>y</s> <u>z</u>", False, "~~x~~ ~~y~~ __z__", "x y z"),
         ('<a href="https://a.example/p">page</a>', False, "[page](<https://a.example/p>)", "page"),
-        ('<a href="https://a.example/">https://a.example/</a>', False, "https://a.example/",
-         "https://a.example/"),
+        (
+            '<a href="https://a.example/">https://a.example/</a>',
+            False,
+            "https://a.example/",
+            "https://a.example/",
+        ),
         ('<a href="javascript:alert(1)">click</a>', False, "click", "click"),
         ("<ul><li>a</li><li>b</li></ul>", False, "- a\n- b", "- a\n- b"),
         ("<ol><li>a</li><li>b</li></ol>", False, "1. a\n2. b", "1. a\n2. b"),
@@ -34,8 +43,12 @@ from bot.archive.exports.html import convert
         ('<img src="https://a.example/p.png" alt="a cat">', False, "a cat", "a cat"),
         ("<h2>Title</h2>body", False, "**Title**\n\nbody", "Title\n\nbody"),
         # Markup typed as text shows literally; mentions are neutralised.
-        ("*not bold* _no_ `no` # no\n> no", True, "\\*not bold\\* \\_no\\_ \\`no\\` \\# no\n\\> no",
-         "*not bold* _no_ `no` # no\n> no"),
+        (
+            "*not bold* _no_ `no` # no\n> no",
+            True,
+            "\\*not bold\\* \\_no\\_ \\`no\\` \\# no\n\\> no",
+            "*not bold* _no_ `no` # no\n> no",
+        ),
         ("hi @everyone <@123>", False, "hi @\u200beveryone <\u200b@123\\>", "hi @everyone <@123>"),
         ("&lt;@123&gt; @here", False, "<\u200b@123\\> @\u200bhere", "<@123> @here"),
     ],
