@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.archive.exports.html import convert
+from bot.archive.exports.html import convert, escape
+from bot.markdown import escape_archive_text
 
 
 @pytest.mark.parametrize(
@@ -63,17 +64,23 @@ def test_typed_wordpress_text_with_tags_keeps_its_paragraphs_and_lists():
     assert body == "Intro line\nsecond line\n\n- one\n- two\n\nOutro"
 
 
-_plain_text = st.lists(
+_text_without_tags = st.lists(
     st.text(
         alphabet=st.characters(blacklist_characters="<&", blacklist_categories=("Cs", "Cc")),
         max_size=6,
     )
-    | st.sampled_from(["\n", "\n\n", " ", "\t", "*", "_", "#", "- ", "1. ", "> "]),
+    | st.sampled_from(["\n", "\n\n", " ", "\t", "*", "_", "#", "- ", "1. ", "> ", "@here"])
+    | st.sampled_from(["&amp;", "&lt;", "&gt;", "&#8230;", "&eacute;", "&", "&amp", "&#x27;"]),
     max_size=16,
 ).map("".join)
 
 
-@given(_plain_text, st.booleans())
-def test_the_fast_path_for_plain_text_agrees_with_markdownify(raw, typed):
+@given(_text_without_tags, st.booleans())
+def test_the_fast_path_for_text_without_tags_agrees_with_markdownify(raw, typed):
     # An empty tag sends the same text through the HTML path.
     assert convert(raw, typed=typed) == convert(raw + "<span></span>", typed=typed)
+
+
+@given(_text_without_tags)
+def test_skipping_the_escaper_changes_nothing(text):
+    assert escape(text) == escape_archive_text(text)

@@ -21,6 +21,7 @@ through a fast path that gives the same result.
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -40,6 +41,9 @@ _LINE_BREAK = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
+# Every character escape_archive_text can act on (a superset): text without any of them, most
+# sentences of prose, is returned as it is without running the full escaper.
+_ESCAPABLE = re.compile(r"[\\*_~`|\[>#+\-@<]|[0-9]\.")
 _SAFE_LINK = re.compile(r"(?:https?|ftp)://\S+", re.I)
 
 
@@ -49,8 +53,10 @@ def convert(raw: str, *, typed: bool) -> tuple[str, str]:
     ``typed`` is True for WordPress, whose comments keep the commenter's own line breaks (a blank
     line is a paragraph, a single break a line break), False for finished HTML (Disqus).
     """
-    if "<" not in raw and "&" not in raw:
-        return _plain(raw, typed=typed)
+    if "<" not in raw:
+        # No tags: entities are the only HTML (pingbacks' "[&#8230;]"), and once decoded the
+        # text takes the fast path, as markdownify would read it.
+        return _plain(html.unescape(raw) if "&" in raw else raw, typed=typed)
     soup = BeautifulSoup(_line_breaks_as_html(raw, typed=typed), "html.parser")
     body = _tidy(_DISCORD.convert_soup(soup))
     text = _tidy(_PLAIN.convert_soup(soup))
@@ -58,14 +64,13 @@ def convert(raw: str, *, typed: bool) -> tuple[str, str]:
 
 
 def _plain(raw: str, *, typed: bool) -> tuple[str, str]:
-    if not typed:
-        raw = _LINE_BREAK.sub(" ", raw)
-    paragraphs = []
-    for block in _BLANK_LINE.split(raw.strip()):
-        lines = (_SPACES.sub(" ", line).strip() for line in block.split("\n"))
-        paragraphs.append("\n".join(line for line in lines if line))
-    text = "\n\n".join(p for p in paragraphs if p)
-    return "\n\n".join(escape_archive_text(p) for p in text.split("\n\n")), text
+    text = _SPACES.sub(" ", raw)
+    if typed:
+        text = _EXTRA_BLANK_LINES.sub("\n\n", _LINE_BREAK.sub("\n", text))
+    else:
+        text = _SPACES.sub(" ", _LINE_BREAK.sub(" ", text))
+    text = text.strip()
+    return escape(text), text
 
 
 def _line_breaks_as_html(raw: str, *, typed: bool) -> str:
@@ -86,6 +91,11 @@ def _line_breaks_as_html(raw: str, *, typed: bool) -> str:
     return "".join(parts)
 
 
+def escape(text: str) -> str:
+    """:func:`escape_archive_text`, skipped for text it would leave unchanged."""
+    return escape_archive_text(text) if _ESCAPABLE.search(text) else text
+
+
 def _tidy(markdown: str) -> str:
     markdown = _TRAILING_SPACE.sub("\n", markdown)
     return _EXTRA_BLANK_LINES.sub("\n\n", markdown).strip()
@@ -101,7 +111,7 @@ class _DiscordMarkdown(MarkdownConverter):
         escape_underscores = False
 
     def escape(self, text: str, parent_tags: set[str]) -> str:
-        return escape_archive_text(text) if text else ""
+        return escape(text) if text else ""
 
     def convert_br(self, el: Any, text: str, parent_tags: set[str]) -> str:
         return "\n"

@@ -77,26 +77,53 @@ def _discussion(item: etree._Element, key: str, wp: str) -> Discussion:
     )
 
 
+# The only <wp:comment> fields read; the commenter's e-mail and IP are not among them.
+_COMMENT_FIELDS = frozenset(
+    {
+        "comment_id",
+        "comment_author",
+        "comment_author_url",
+        "comment_date",
+        "comment_date_gmt",
+        "comment_content",
+        "comment_approved",
+        "comment_type",
+        "comment_parent",
+    }
+)
+
+
 def _comment(element: etree._Element, discussion_key: str, wp: str) -> ExportComment | Skipped:
-    approved = child_text(element, f"{wp}comment_approved") or "0"
+    fields = _fields(element, wp)
+    approved = fields.get("comment_approved", "0")
     if approved != "1":
         return Skipped(_LEFT_OUT.get(approved, LeftOut.PENDING))
-    parent = child_text(element, f"{wp}comment_parent")
-    body, text = convert(child_text(element, f"{wp}comment_content") or "", typed=True)
+    parent = fields.get("comment_parent")
+    body, text = convert(fields.get("comment_content", ""), typed=True)
     return ExportComment(
-        export_id=child_text(element, f"{wp}comment_id") or "",
+        export_id=fields.get("comment_id", ""),
         discussion_key=discussion_key,
         parent_export_id=parent if parent and parent != "0" else None,
-        kind=_KINDS.get(child_text(element, f"{wp}comment_type") or "", ExportKind.COMMENT),
+        kind=_KINDS.get(fields.get("comment_type", ""), ExportKind.COMMENT),
         # Pingback authors are the linking page's title, stored HTML-escaped.
-        author=html.unescape(child_text(element, f"{wp}comment_author") or "") or None,
-        author_url=web_link(child_text(element, f"{wp}comment_author_url")),
-        date=dates.wordpress(
-            child_text(element, f"{wp}comment_date_gmt"), child_text(element, f"{wp}comment_date")
-        ),
+        author=html.unescape(fields.get("comment_author", "")) or None,
+        author_url=web_link(fields.get("comment_author_url")),
+        date=dates.wordpress(fields.get("comment_date_gmt"), fields.get("comment_date")),
         body=body,
         text=text,
     )
+
+
+def _fields(element: etree._Element, wp: str) -> dict[str, str]:
+    """The wanted fields of a comment in one pass over its children (a million comments make
+    a find() per field add up), each stripped of surrounding white space."""
+    fields: dict[str, str] = {}
+    prefix = len(wp)
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and tag.startswith(wp) and tag[prefix:] in _COMMENT_FIELDS:
+            fields.setdefault(tag[prefix:], (child.text or "").strip())
+    return fields
 
 
 def web_link(url: str | None) -> str | None:
