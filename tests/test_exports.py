@@ -263,3 +263,23 @@ def test_the_readers_expand_no_entity_even_past_detection(tmp_path, content):
     text = repr(records)
     assert "lollol" not in text and "root:" not in text
     assert len(text) < 2_000
+
+
+@pytest.mark.parametrize("path", [WXR_10, WXR_12, DISQUS])
+def test_outline_ids_agree_with_the_outline_module(path):
+    from bot.archive import outline
+
+    _, _, comments = load(path)
+    for c in comments:
+        assert outline.parse(c["id"]) == c["id"]
+        assert c["parent_id"] == outline.parent(c["id"])
+        assert c["depth"] == outline.depth(c["id"])
+    # Page order is outline order: a parent before its children, siblings by number.
+    keys = [(c["discussion"], outline.numbers(c["id"])) for c in comments]
+    assert keys == sorted(keys)
+    # Every reply's siblings are numbered 1..n without gaps.
+    for c in comments:
+        head = outline.numbers(c["id"])
+        if head[-1] > 1:
+            sibling = outline.join([*head[:-1], head[-1] - 1])
+            assert any(o["id"] == sibling and o["discussion"] == c["discussion"] for o in comments)

@@ -96,3 +96,13 @@ def test_malformed_is_refused_with_its_line():
         load_export(conn, path)
     assert str(error.value).startswith(f"{path}: not well-formed XML at line 90: ")
     assert conn.execute("SELECT count(*) FROM temp.sqlite_master").fetchone() == (0,)
+
+
+def test_every_sample_numbers_its_comments_as_the_outline_module_reads_them():
+    from bot.archive import outline
+
+    for name in ("wordpress-theme-unit-test.wxr.xml", "isso-wordpress.wxr.xml", "isso.disqus.xml"):
+        _, rows = load(name)
+        keys = [(row[0], outline.numbers(row[1])) for row in rows]
+        assert keys == sorted(keys), name
+        assert all(row[2] == outline.parent(row[1]) for row in rows), name

@@ -44,6 +44,7 @@ _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 # Every character escape_archive_text can act on (a superset): text without any of them, most
 # sentences of prose, is returned as it is without running the full escaper.
 _ESCAPABLE = re.compile(r"[\\*_~`|\[>#+\-@<]|[0-9]\.")
+_LOOSE_AMPERSAND = re.compile(r"&(?![A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[xX][0-9A-Fa-f]+;)")
 _SAFE_LINK = re.compile(r"(?:https?|ftp)://\S+", re.I)
 
 
@@ -53,9 +54,10 @@ def convert(raw: str, *, typed: bool) -> tuple[str, str]:
     ``typed`` is True for WordPress, whose comments keep the commenter's own line breaks (a blank
     line is a paragraph, a single break a line break), False for finished HTML (Disqus).
     """
-    if "<" not in raw:
-        # No tags: entities are the only HTML (pingbacks' "[&#8230;]"), and once decoded the
-        # text takes the fast path, as markdownify would read it.
+    if "<" not in raw and not _LOOSE_AMPERSAND.search(raw):
+        # No tags: complete entities are the only HTML (pingbacks' "[&#8230;]"), and once
+        # decoded the text takes the fast path, as markdownify would read it. (Parsers differ on
+        # an ampersand that starts no complete entity, so that text goes the long way.)
         return _plain(html.unescape(raw) if "&" in raw else raw, typed=typed)
     soup = BeautifulSoup(_line_breaks_as_html(raw, typed=typed), "html.parser")
     body = _tidy(_DISCORD.convert_soup(soup))
