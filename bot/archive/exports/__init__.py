@@ -1,0 +1,66 @@
+"""Reading WordPress (WXR 1.0-1.2) and Disqus XML exports: other communities' archives.
+
+The 2014 page is one archive format; a blog's export is another. This package reads exports as
+untrusted, possibly huge XML and hands the store neutral rows, with no Discord in sight.
+
+How ingest uses it::
+
+    detected = detect(path)                 # by content: PAGE, WXR or DISQUS
+    if detected.format is ExportFormat.PAGE: ...the page parser, as before...
+    report = load_export(conn, path)        # sqlite3 connection of the database being built
+    conn.execute("INSERT INTO ... SELECT ... FROM temp.export_discussion")
+    conn.execute("INSERT INTO ... SELECT ... FROM temp.export_comment ORDER BY position")
+    drop_export_tables(conn)
+
+``temp.export_discussion`` and ``temp.export_comment`` are documented column by column in
+:mod:`bot.archive.exports.staging`; :class:`ExportReport` carries counts per kind and per reason
+left out. Errors are :class:`~bot.archive.errors.ArchiveFormatError` (or ArchiveError for an
+unreadable file) whose message names the file and the problem, ready for one line of output.
+
+Contracts:
+
+- **Text.** ``body`` columns are Discord markdown, display-ready: text the commenter typed is
+  already escaped (it shows literally, mentions are neutralised), and the only live markup is the
+  comment's own HTML turned into markdown. Do not escape it again; split it at blank lines.
+  ``text`` columns are the same words as plain, unescaped text for search, snippets and
+  autocomplete, to be escaped like any archive text. See :mod:`bot.archive.exports.html`.
+- **Privacy.** Commenters' e-mail and IP elements are never read; no record, row or message
+  holds them.
+- **Safety.** No entity expansion, no DTD, no network; a file with a DOCTYPE is refused.
+- **Memory.** Readers hold one element at a time; threading runs in SQLite (TEMP tables), so a
+  discussion of a million comments costs no more Python memory than one of ten.
+- **Left out.** Pending, spam, trash and deleted comments, and comments on items that are not
+  discussions (attachments, a Disqus thread missing from the file), are counted, not loaded.
+"""
+
+from bot.archive.exports.detect import Detected, ExportFormat, detect
+from bot.archive.exports.records import (
+    Discussion,
+    ExportComment,
+    ExportKind,
+    LeftOut,
+    Record,
+    Skipped,
+)
+from bot.archive.exports.staging import (
+    ExportReport,
+    drop_export_tables,
+    load_export,
+    read_export,
+)
+
+__all__ = [
+    "Detected",
+    "Discussion",
+    "ExportComment",
+    "ExportFormat",
+    "ExportKind",
+    "ExportReport",
+    "LeftOut",
+    "Record",
+    "Skipped",
+    "detect",
+    "drop_export_tables",
+    "load_export",
+    "read_export",
+]
