@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.archive.exports.html import convert, escape
-from bot.markdown import escape_archive_text
+from bot.render.markdown import escape_archive_text
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ HTML. Both become two strings, from one parse:
 
 ``body``
     Discord markdown, ready to show. Every character that was text in the HTML is escaped with
-    :func:`bot.markdown.escape_archive_text` (so ``*``, ``_``, ``#`` and mentions typed by the
+    :func:`bot.render.markdown.escape_archive_text` (so ``*``, ``_``, ``#`` and mentions typed by the
     commenter show literally and ping no one); the only live markup is the comment's own:
     paragraphs, line breaks, links, emphasis, strike-through, lists, quotes and code. Nothing else
     of the HTML survives: unknown tags give their text, scripts and styles give nothing.
@@ -28,7 +28,7 @@ from typing import Any
 from bs4 import BeautifulSoup
 from markdownify import MarkdownConverter
 
-from bot.markdown import escape_archive_text
+from bot.render.markdown import escape_archive_text
 
 _BLOCK_TAGS = r"p|div|ul|ol|li|blockquote|pre|h[1-6]|table|thead|tbody|tr|td|th|hr|dl|dt|dd"
 # White space with a line break next to a block tag is layout, not a line break in the text.
