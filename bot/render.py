@@ -378,6 +378,17 @@ def _shorten_snippet(snippet: str, limit: int) -> str:
     return short + "**" if len(_BOLD.findall(short)) % 2 else short
 
 
+def _marked_snippet(hit: SearchHit) -> str:
+    """The raw snippet escaped, with its highlight spans in bold."""
+    parts, last = [], 0
+    for start, end in hit.highlights:
+        parts += [escape_archive_text(hit.snippet[last:start]), "**"]
+        parts += [escape_archive_text(hit.snippet[start:end]), "**"]
+        last = end
+    parts.append(escape_archive_text(hit.snippet[last:]))
+    return "".join(parts)
+
+
 def _hit_heading(hit: SearchHit) -> str:
     if hit.parent_id is None:
         return f"**{hit.comment_id}** (top level)"
@@ -387,8 +398,8 @@ def _hit_heading(hit: SearchHit) -> str:
 def search_embed(page: SearchPage, page_size: int) -> discord.Embed:
     """One page of search results as a single embed.
 
-    Snippets come from the search layer already escaped, with matches in bold; they are not
-    escaped again, only kept from pinging. They are shortened only if a page could not otherwise
+    Snippets come from the search layer as raw text with highlight spans; they are escaped
+    here, with the spans in bold, and kept from pinging. They are shortened only if a page could not otherwise
     fit one embed.
     """
     title = f"Search: {_label(page.query)}"
@@ -402,7 +413,7 @@ def search_embed(page: SearchPage, page_size: int) -> discord.Embed:
     spare = EMBED_DESCRIPTION - sum(len(line) + 2 for line in lines + headings) - len(headings)
     per_snippet = spare // max(len(page.hits), 1)
     for heading, hit in zip(headings, page.hits, strict=True):
-        snippet = _shorten_snippet(neutralise_mentions(hit.snippet), per_snippet)
+        snippet = _shorten_snippet(neutralise_mentions(_marked_snippet(hit)), per_snippet)
         lines.append(f"{heading}\n{snippet}")
 
     embed = discord.Embed(title=title, description="\n\n".join(lines))

@@ -414,8 +414,15 @@ def test_members_embeds_split_many_cities_and_long_lists() -> None:
     assert [f.name for f in fields if f.name != "Big (300)"] == [f"City{c} (3)" for c in range(30)]
 
 
-def hit(comment_id: str, parent_id: str | None, snippet: str) -> SearchHit:
-    return SearchHit(comment_id, comment_id.count(".") + 1, parent_id, 0, snippet)
+def hit(comment_id: str, parent_id: str | None, marked: str) -> SearchHit:
+    """A hit written as rendered markdown: ``**`` marks the spans, backslashes escape."""
+    raw, spans = "", []
+    for n, part in enumerate(marked.split("**")):
+        text = re.sub(r"\\(.)", r"\1", part)
+        if n % 2:
+            spans.append((len(raw), len(raw) + len(text)))
+        raw += text
+    return SearchHit(comment_id, comment_id.count(".") + 1, parent_id, 0, raw, tuple(spans))
 
 
 def test_search_embed_lists_hits_without_re_escaping() -> None:
@@ -432,7 +439,7 @@ def test_search_embed_lists_hits_without_re_escaping() -> None:
     assert embed.title == "Search: expel\\*"
     assert embed.description == (
         "**3.2.1** (reply to 3.2, depth 3)\nwe were **expelled** from a\\_b\n\n"
-        f"**4** (top level)\n**expelled** <{ZWSP}@12> again"
+        f"**4** (top level)\n**expelled** <{ZWSP}@12\\> again"
     )
     assert embed.footer.text == "Results 1–2 of 17 · page 1 of 4"
 

@@ -112,7 +112,9 @@ async def test_query_semantics(db: aiosqlite.Connection, query: str, expected: s
 
 async def test_hits_carry_their_place_in_the_thread(db: aiosqlite.Connection) -> None:
     page = await search(db, "overdue")
-    assert page.hits == [SearchHit("6.1", 2, "6", 7, "Renewal is **overdue**, said the faction.")]
+    assert page.hits == [
+        SearchHit("6.1", 2, "6", 7, "Renewal is overdue, said the faction.", ((11, 18),))
+    ]
     assert page.total == 1 and page.offset == 0 and page.suggestion is None
 
 
@@ -161,34 +163,58 @@ async def test_few_matches_are_ranked(db: aiosqlite.Connection) -> None:
 # --- snippets --------------------------------------------------------------------------------
 
 
-async def test_snippet_bolds_the_match_and_escapes_the_archive(db: aiosqlite.Connection) -> None:
+def marked(hit: SearchHit) -> list[str]:
+    return [hit.snippet[start:end] for start, end in hit.highlights]
+
+
+async def test_snippet_is_raw_archive_text_with_spans(db: aiosqlite.Connection) -> None:
     (hit,) = [h for h in (await search(db, "solidarity")).hits if h.comment_id == "8"]
-    snippet = hit.snippet
-    assert "**solidarity**!" in snippet
-    # The archive's own markdown shows literally, and its mention cannot ping.
-    assert "\\*\\*bold\\*\\*" in snippet
-    assert "\\_under\\_" in snippet
-    # Neither the channel link nor the mass mention survives as Discord would parse it.
-    assert "<#123>" not in snippet
-    assert "@everyone" not in snippet
-    assert "everyone" in snippet and "123" in snippet
+    # The search layer neither escapes nor marks: render does both from the spans.
+    assert hit.snippet == "Use **bold** and _under_ or @everyone and <#123> here: solidarity!"
+    assert marked(hit) == ["solidarity"]
 
 
-async def test_bold_match_inside_escaped_markdown(db: aiosqlite.Connection) -> None:
+async def test_match_inside_the_archive_markdown(db: aiosqlite.Connection) -> None:
     (hit,) = (await search(db, "bold")).hits
-    assert hit.snippet.startswith("Use \\*\\***bold**\\*\\* and")
+    assert hit.highlights == ((6, 10),)
+    assert marked(hit) == ["bold"]
 
 
-async def test_snippet_is_one_line_and_starts_with_no_markdown(db: aiosqlite.Connection) -> None:
+async def test_snippet_is_one_line(db: aiosqlite.Connection) -> None:
     (hit,) = [h for h in (await search(db, "solidarity")).hits if h.comment_id == "9"]
-    assert "\n" not in hit.snippet
-    # A heading on the page must not become a Discord heading.
-    assert hit.snippet.startswith("\\# Not a heading, just **solidarity** ")
+    assert hit.snippet == (
+        "# Not a heading, just solidarity - and a line that looks like a list"
+    )
+    assert marked(hit) == ["solidarity"]
 
 
 async def test_snippet_keeps_the_accent_it_matched(db: aiosqlite.Connection) -> None:
     (hit,) = (await search(db, "hector")).hits
-    assert hit.snippet.startswith("**Héctor** spoke first")
+    assert hit.snippet.startswith("Héctor spoke first")
+    assert marked(hit) == ["Héctor"]
+
+
+async def test_every_matched_term_is_a_span(db: aiosqlite.Connection) -> None:
+    (hit,) = (await search(db, "faction democ*")).hits
+    assert marked(hit) == ["faction", "democracy"]
+    # A phrase is one span, not one per word.
+    (phrase,) = (await search(db, '"renewal faction"')).hits
+    assert marked(phrase) == ["renewal faction"]
+
+
+@pytest.mark.parametrize(
+    ("marked_text", "text", "spans"),
+    [
+        ("plain", "plain", ()),
+        ("\x02a\x03 b \x02c\x03", "a b c", ((0, 1), (4, 5))),
+        ("\x02one\x03 \x02two\x03", "one two", ((0, 3), (4, 7))),
+        ("\x02one\x03\x02two\x03", "onetwo", ((0, 6),)),
+        ("\x02\x03empty", "empty", ()),
+        ("…middle \x02x\x03…", "…middle x…", ((8, 9),)),
+    ],
+)
+def test_split_marks(marked_text: str, text: str, spans: tuple[tuple[int, int], ...]) -> None:
+    assert search_module.split_marks(marked_text) == (text, spans)
 
 
 # --- no results ------------------------------------------------------------------------------
