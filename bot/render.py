@@ -399,8 +399,8 @@ def search_embed(page: SearchPage, page_size: int) -> discord.Embed:
     """One page of search results as a single embed.
 
     Snippets come from the search layer as raw text with highlight spans; they are escaped
-    here, with the spans in bold, and kept from pinging. They are shortened only if a page could not otherwise
-    fit one embed.
+    here, with the spans in bold, and kept from pinging. They are shortened only if a page could
+    not otherwise fit one embed.
     """
     title = f"Search: {_label(page.query)}"
     lines: list[str] = []

@@ -182,9 +182,7 @@ async def test_match_inside_the_archive_markdown(db: aiosqlite.Connection) -> No
 
 async def test_snippet_is_one_line(db: aiosqlite.Connection) -> None:
     (hit,) = [h for h in (await search(db, "solidarity")).hits if h.comment_id == "9"]
-    assert hit.snippet == (
-        "# Not a heading, just solidarity - and a line that looks like a list"
-    )
+    assert hit.snippet == ("# Not a heading, just solidarity - and a line that looks like a list")
     assert marked(hit) == ["solidarity"]
 
 
@@ -202,19 +200,48 @@ async def test_every_matched_term_is_a_span(db: aiosqlite.Connection) -> None:
     assert marked(phrase) == ["renewal faction"]
 
 
+W = search_module.Term
+
+
 @pytest.mark.parametrize(
-    ("marked_text", "text", "spans"),
+    ("body", "terms", "snippet", "marked"),
     [
-        ("plain", "plain", ()),
-        ("\x02a\x03 b \x02c\x03", "a b c", ((0, 1), (4, 5))),
-        ("\x02one\x03 \x02two\x03", "one two", ((0, 3), (4, 7))),
-        ("\x02one\x03\x02two\x03", "onetwo", ((0, 6),)),
-        ("\x02\x03empty", "empty", ()),
-        ("…middle \x02x\x03…", "…middle x…", ((8, 9),)),
+        ("plain text", [W("none")], "plain text", []),
+        ("a  b\n\nc", [W("a"), W("c")], "a b c", ["a", "c"]),
+        ("Héctor said: hector!", [W("HECTOR")], "Héctor said: hector!", ["Héctor", "hector"]),
+        ("democracy democratic", [W("democ", prefix=True)], None, ["democracy", "democratic"]),
+        ("the renewal faction", [W("renewal faction", phrase=True)], None, ["renewal faction"]),
+        ("renewal, not faction", [W("renewal faction", phrase=True)], None, []),
+        ("snitch-jacketing", [W("snitch-jacketing")], None, ["snitch-jacketing"]),
+        ("under_score", [W("score")], None, ["score"]),
+        (
+            " ".join(f"w{n}" for n in range(50)) + " target end.",
+            [W("target")],
+            "…w32 " + " ".join(f"w{n}" for n in range(33, 50)) + " target end.",
+            ["target"],
+        ),
+        (
+            "target " + " ".join(f"w{n}" for n in range(50)),
+            [W("target")],
+            "target " + " ".join(f"w{n}" for n in range(19)) + "…",
+            ["target"],
+        ),
+        (
+            " ".join(f"w{n}" for n in range(30))
+            + " one two "
+            + " ".join(f"x{n}" for n in range(30)),
+            [W("one"), W("two")],
+            "…w27 w28 w29 one two " + " ".join(f"x{n}" for n in range(15)) + "…",
+            ["one", "two"],
+        ),
     ],
 )
-def test_split_marks(marked_text: str, text: str, spans: tuple[tuple[int, int], ...]) -> None:
-    assert search_module.split_marks(marked_text) == (text, spans)
+def test_snippet_of(
+    body: str, terms: list[search_module.Term], snippet: str | None, marked: list[str]
+) -> None:
+    text, spans = search_module.snippet_of(body, terms)
+    assert text == (snippet if snippet is not None else body)
+    assert [text[start:end] for start, end in spans] == marked
 
 
 # --- no results ------------------------------------------------------------------------------
@@ -382,3 +409,124 @@ async def test_hostile_queries_leave_the_archive_intact(real_db: aiosqlite.Conne
     for query in HOSTILE:
         await search(real_db, query)
     assert await ids(real_db, "ISO") == before
+
+
+# --- spelling suggestions --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("misspelt", "meant"),
+    [
+        ("teh", "the"),
+        ("adn", "and"),
+        ("sectarain", "sectarian"),
+        ("democratc", "democratic"),
+        ("centralsim", "centralism"),
+        ("expeled", "expelled"),
+        ("leninsm", "leninism"),
+        ("organiztion", "organization"),
+        ("orgnaization", "organization"),
+        ("trotskysit", "trotskyist"),
+        ("commitee", "committee"),
+        ("memebrs", "members"),
+        ("socialst", "socialist"),
+        ("politcal", "political"),
+        ("solidarty", "solidarity"),
+        ("keegna", "keegan"),
+        ("kegan", "keegan"),
+    ],
+)
+async def test_suggestion_quality_on_the_real_archive(
+    real_db: aiosqlite.Connection, misspelt: str, meant: str
+) -> None:
+    page = await search(real_db, misspelt)
+    assert (page.hits, page.total) == ([], 0)
+    assert page.suggestion == meant
+
+
+@pytest.mark.parametrize("unknown", ["qwxzvbn", "zzyzx plorktesh", "x" * 40, "1234567"])
+async def test_nothing_close_suggests_nothing(real_db: aiosqlite.Connection, unknown: str) -> None:
+    assert (await search(real_db, unknown)).suggestion is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("", "", 0),
+        ("the", "the", 0),
+        ("teh", "the", 1),
+        ("the", "then", 1),
+        ("then", "the", 1),
+        ("cat", "cut", 1),
+        ("socailist", "socialist", 1),
+        ("", "abc", 3),
+        ("ca", "abc", 3),
+        ("kitten", "sitting", 3),
+    ],
+)
+def test_edit_distance(a: str, b: str, distance: int) -> None:
+    assert search_module.edit_distance(a, b) == distance
+
+
+# --- prefixes --------------------------------------------------------------------------------
+
+
+def folded_words(text: str) -> list[str]:
+    return search_module._WORD.findall(search_module._fold(text))
+
+
+@pytest.mark.parametrize("prefix", ["a", "t", "th", "de", "dem", "sn", "x", "9"])
+async def test_prefix_queries_find_exactly_the_comments_with_such_a_word(
+    real_db: aiosqlite.Connection, prefix: str
+) -> None:
+    # The one- and two-letter prefix indexes must answer what a scan of the bodies answers.
+    async with real_db.execute("SELECT id, body FROM comment") as cursor:
+        bodies = [(row[0], row[1]) for row in await cursor.fetchall()]
+    expected = {
+        comment_id
+        for comment_id, body in bodies
+        if any(word.startswith(prefix) for word in folded_words(body))
+    }
+    page = await search(real_db, f"{prefix}*", limit=len(bodies) + 1)
+    assert {hit.comment_id for hit in page.hits} == expected
+    assert page.total == len(expected)
+
+
+# --- time bound ------------------------------------------------------------------------------
+
+
+async def test_a_query_past_the_time_budget_is_too_broad(
+    real_db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A budget already spent at the statement's first step: every bounded statement stops.
+    monkeypatch.setattr(search_module, "TIME_BUDGET", -1.0)
+    monkeypatch.setattr(search_module, "_PROGRESS_STEPS", 1)
+    page = await search(real_db, "the")
+    assert page.too_broad
+    assert (page.hits, page.suggestion) == ([], None)
+    # The bound belongs to the search alone: other statements on the connection run unbounded.
+    async with real_db.execute("SELECT count(*) FROM comment WHERE body LIKE '%the%'") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None and row[0] > 0
+
+
+async def test_the_time_budget_is_per_search(
+    real_db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "TIME_BUDGET", -1.0)
+    monkeypatch.setattr(search_module, "_PROGRESS_STEPS", 1)
+    assert (await search(real_db, "the")).too_broad
+    monkeypatch.undo()
+    page = await search(real_db, "the")
+    assert not page.too_broad and not page.unranked and page.hits
+
+
+async def test_hits_with_spans_inside_the_snippet(real_db: aiosqlite.Connection) -> None:
+    for query in ["the", "a*", '"democratic centralism"', "snitch*", "keegan -iso"]:
+        for hit in (await search(real_db, query, limit=20)).hits:
+            assert hit.highlights, (query, hit)
+            ends = [0]
+            for start, end in hit.highlights:
+                assert ends[-1] <= start < end <= len(hit.snippet)
+                ends.append(end)
+            assert "\n" not in hit.snippet

@@ -54,8 +54,6 @@ TIME_BUDGET = 0.02
 # Words longer than this are not misspellings worth indexing (long numbers, URLs cut in parts).
 _MAX_SUGGESTED_LENGTH = 24
 _SNIPPET_TOKENS = 20
-_MARK_START, _MARK_END = "\x02", "\x03"
-_MARKS = re.compile(f"[{_MARK_START}{_MARK_END}]")
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 # Letters and digits, as the unicode61 tokenizer reads them: '_' is a word character to Python
 # but a separator to FTS5, and a term of underscores alone would match nothing.
@@ -63,8 +61,10 @@ _WORD = re.compile(r"[^\W_]+")
 # FTS5 reads its expression as a C string, so a NUL cuts a quoted term short (a syntax error),
 # and SQLite cannot be sent a lone surrogate at all; neither is something a person searches for.
 _UNSEARCHABLE = re.compile("[\x00\ud800-\udfff]")
-# How often (in SQLite VM steps) the progress handler looks at the clock.
-_PROGRESS_STEPS = 1_000
+# How often (in SQLite VM steps) the progress handler looks at the clock: FTS5 does much of
+# its work between two steps, so a 1,000-step period first looked 26 ms into an AND of common
+# words (at 100k); 100 steps look within a millisecond.
+_PROGRESS_STEPS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +174,7 @@ async def search(
             rowids, unranked = [row[0] for row in listed], True
             # A lower bound: at least this many match (all of the first fetch, or this page).
             total = max(RANK_LIMIT if ranked else 0, offset + len(rowids))
-    hits = await _hits(db, match, rowids)
+    hits = await _hits(db, query, rowids)
     suggestion = None if total or unranked else await suggest(db, query)
     return SearchPage(query, hits, total, offset, unranked, suggestion)
 
@@ -211,50 +211,79 @@ async def _bounded(
             raise
         return None
     finally:
-        await db.set_progress_handler(None, _PROGRESS_STEPS)
+        # aiosqlite types the handler as required; sqlite3 documents None as "remove it".
+        await db.set_progress_handler(None, _PROGRESS_STEPS)  # type: ignore[arg-type]
 
 
-async def _hits(db: aiosqlite.Connection, match: str, rowids: list[int]) -> list[SearchHit]:
+async def _hits(db: aiosqlite.Connection, query: str, rowids: list[int]) -> list[SearchHit]:
     """The page's comments with their snippets, in the order given."""
     if not rowids:
         return []
-    marks = ", ".join("?" * len(rowids))
+    # Snippets are cut here, not by FTS5's snippet(): for a phrase of common words FTS5 walks
+    # the phrase's doclists again for every row (10 ms a row at 100k), while the page's few
+    # bodies are read by rowid in microseconds.
     async with db.execute(
-        "SELECT c.rowid, c.id, c.depth, c.parent_id, c.position,"
-        f" snippet(comment_fts, 0, ?, ?, '…', {_SNIPPET_TOKENS})"
-        " FROM comment_fts JOIN comment AS c ON c.rowid = comment_fts.rowid"
-        f" WHERE comment_fts MATCH ? AND comment_fts.rowid IN ({marks})",
-        (_MARK_START, _MARK_END, match, *rowids),
+        "SELECT rowid, id, depth, parent_id, position, body FROM comment"
+        f" WHERE rowid IN ({', '.join('?' * len(rowids))})",
+        rowids,
     ) as cursor:
         rows = {row[0]: row[1:] for row in await cursor.fetchall()}
+    wanted = [term for term in parse_query(query) if not term.excluded]
     hits = []
     for rowid in rowids:
-        id_, depth, parent_id, position, marked = rows[rowid]
-        snippet, highlights = split_marks(" ".join(marked.split()))
+        id_, depth, parent_id, position, body = rows[rowid]
+        snippet, highlights = snippet_of(body, wanted)
         hits.append(SearchHit(id_, depth, parent_id, position, snippet, highlights))
     return hits
 
 
-def split_marks(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Text without FTS5's highlight marks, and the [start, end) spans they enclosed."""
-    text: list[str] = []
+def snippet_of(body: str, terms: Sequence[Term]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A window of about ``_SNIPPET_TOKENS`` words of ``body`` around its matches, one line,
+    "…" where cut, and the [start, end) spans of the matched words and phrases in it."""
+    text = " ".join(body.split())
+    tokens = [(m.start(), m.end(), _fold(m.group())) for m in _WORD.finditer(text)]
+    words_at = [token[2] for token in tokens]
+    # Each match as (first token, last token, which term), as unicode61 reads the words.
+    matches: list[tuple[int, int, int]] = []
+    for number, term in enumerate(terms):
+        *lead_words, tail = _WORD.findall(_fold(term.text)) or [""]
+        size = len(lead_words) + 1
+        for i in range(len(tokens) - size + 1):
+            if words_at[i : i + size - 1] == lead_words and (
+                words_at[i + size - 1] == tail
+                or (term.prefix and words_at[i + size - 1].startswith(tail))
+            ):
+                matches.append((i, i + size - 1, number))
+    matches.sort()
+    first = _best_window(len(tokens), matches)
+    last = min(first + _SNIPPET_TOKENS, len(tokens)) - 1
+    start = tokens[first][0] if first > 0 else 0
+    end = tokens[last][1] if last < len(tokens) - 1 else len(text)
+    lead = "…" if start > 0 else ""
+    shift = len(lead) - start
     spans: list[tuple[int, int]] = []
-    length, start = 0, None
-    for part in re.split(f"({_MARKS.pattern})", marked):
-        if part == _MARK_START:
-            start = length
-        elif part == _MARK_END:
-            if start is not None and start < length:
-                # FTS5 marks adjacent phrase tokens apart; one span reads better.
-                if spans and spans[-1][1] == start:
-                    spans[-1] = (spans[-1][0], length)
-                else:
-                    spans.append((start, length))
-            start = None
-        else:
-            text.append(part)
-            length += len(part)
-    return "".join(text), tuple(spans)
+    for i, j, _ in matches:
+        if first <= i and j <= last:
+            span = (tokens[i][0] + shift, tokens[j][1] + shift)
+            # Overlapping matches (a word that is also in a phrase) read as one.
+            if spans and span[0] <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], span[1]))
+            else:
+                spans.append(span)
+    return lead + text[start:end] + ("…" if end < len(text) else ""), tuple(spans)
+
+
+def _best_window(length: int, matches: list[tuple[int, int, int]]) -> int:
+    """The first token of the window showing the most different terms, then the most matches;
+    the window starts a few words before a match, so that the match reads in context."""
+    best, best_score = 0, (-1, -1)
+    for i, _, _ in matches:
+        first = max(0, min(i - 3, length - _SNIPPET_TOKENS))
+        inside = [m for m in matches if first <= m[0] and m[1] < first + _SNIPPET_TOKENS]
+        score = (len({m[2] for m in inside}), len(inside))
+        if score > best_score:
+            best, best_score = first, score
+    return best
 
 
 def _fold(text: str) -> str:
