@@ -172,7 +172,10 @@ async def search(
             )
             if listed is None:
                 return SearchPage(query, [], 0, offset, unranked=True, too_broad=True)
-            rowids, unranked = [row[0] for row in listed], True
+            rowids = [row[0] for row in listed]
+            # An empty first page is a plain "no match" (it gets a suggestion); anything else
+            # is in page order.
+            unranked = bool(rowids) or offset > 0
             # A lower bound: at least this many match (all of the first fetch, or this page).
             total = max(RANK_LIMIT if ranked else 0, offset + len(rowids))
     hits = await _hits(db, query, rowids)
