@@ -12,7 +12,6 @@ import pytest
 from bot.archive import search as search_module
 from bot.archive.search import SearchHit, SearchPage, build_match, search
 from bot.archive.store import ingest, open_archive
-from bot.render import bold_spans
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
 ARCHIVE_TEXT = ARCHIVE.read_text(encoding="utf-8")
@@ -164,39 +163,85 @@ async def test_few_matches_are_ranked(db: aiosqlite.Connection) -> None:
 # --- snippets --------------------------------------------------------------------------------
 
 
-def shown(hit: SearchHit) -> str:
-    """The snippet as the results embed shows it: escaped, with the matches in bold."""
-    return bold_spans(hit.snippet, hit.highlights)
+def marked(hit: SearchHit) -> list[str]:
+    return [hit.snippet[start:end] for start, end in hit.highlights]
 
 
-async def test_snippet_bolds_the_match_and_escapes_the_archive(db: aiosqlite.Connection) -> None:
+async def test_snippet_is_raw_archive_text_with_spans(db: aiosqlite.Connection) -> None:
     (hit,) = [h for h in (await search(db, "solidarity")).hits if h.comment_id == "8"]
-    snippet = shown(hit)
-    assert "**solidarity**!" in snippet
-    # The archive's own markdown shows literally, and its mention cannot ping.
-    assert "\\*\\*bold\\*\\*" in snippet
-    assert "\\_under\\_" in snippet
-    # Neither the channel link nor the mass mention survives as Discord would parse it.
-    assert "<#123>" not in snippet
-    assert "@everyone" not in snippet
-    assert "everyone" in snippet and "123" in snippet
+    # The search layer neither escapes nor marks: render does both from the spans.
+    assert hit.snippet == "Use **bold** and _under_ or @everyone and <#123> here: solidarity!"
+    assert marked(hit) == ["solidarity"]
 
 
-async def test_bold_match_inside_escaped_markdown(db: aiosqlite.Connection) -> None:
+async def test_match_inside_the_archive_markdown(db: aiosqlite.Connection) -> None:
     (hit,) = (await search(db, "bold")).hits
-    assert shown(hit).startswith("Use \\*\\***bold**\\*\\* and")
+    assert hit.highlights == ((6, 10),)
+    assert marked(hit) == ["bold"]
 
 
-async def test_snippet_is_one_line_and_starts_with_no_markdown(db: aiosqlite.Connection) -> None:
+async def test_snippet_is_one_line(db: aiosqlite.Connection) -> None:
     (hit,) = [h for h in (await search(db, "solidarity")).hits if h.comment_id == "9"]
-    assert "\n" not in hit.snippet
-    # A heading on the page must not become a Discord heading.
-    assert shown(hit).startswith("\\# Not a heading, just **solidarity** ")
+    assert hit.snippet == ("# Not a heading, just solidarity - and a line that looks like a list")
+    assert marked(hit) == ["solidarity"]
 
 
 async def test_snippet_keeps_the_accent_it_matched(db: aiosqlite.Connection) -> None:
     (hit,) = (await search(db, "hector")).hits
-    assert shown(hit).startswith("**Héctor** spoke first")
+    assert hit.snippet.startswith("Héctor spoke first")
+    assert marked(hit) == ["Héctor"]
+
+
+async def test_every_matched_term_is_a_span(db: aiosqlite.Connection) -> None:
+    (hit,) = (await search(db, "faction democ*")).hits
+    assert marked(hit) == ["faction", "democracy"]
+    # A phrase is one span, not one per word.
+    (phrase,) = (await search(db, '"renewal faction"')).hits
+    assert marked(phrase) == ["renewal faction"]
+
+
+W = search_module.Term
+
+
+@pytest.mark.parametrize(
+    ("body", "terms", "snippet", "marked"),
+    [
+        ("plain text", [W("none")], "plain text", []),
+        ("a  b\n\nc", [W("a"), W("c")], "a b c", ["a", "c"]),
+        ("Héctor said: hector!", [W("HECTOR")], "Héctor said: hector!", ["Héctor", "hector"]),
+        ("democracy democratic", [W("democ", prefix=True)], None, ["democracy", "democratic"]),
+        ("the renewal faction", [W("renewal faction", phrase=True)], None, ["renewal faction"]),
+        ("renewal, not faction", [W("renewal faction", phrase=True)], None, []),
+        ("snitch-jacketing", [W("snitch-jacketing")], None, ["snitch-jacketing"]),
+        ("under_score", [W("score")], None, ["score"]),
+        (
+            " ".join(f"w{n}" for n in range(50)) + " target end.",
+            [W("target")],
+            "…w32 " + " ".join(f"w{n}" for n in range(33, 50)) + " target end.",
+            ["target"],
+        ),
+        (
+            "target " + " ".join(f"w{n}" for n in range(50)),
+            [W("target")],
+            "target " + " ".join(f"w{n}" for n in range(19)) + "…",
+            ["target"],
+        ),
+        (
+            " ".join(f"w{n}" for n in range(30))
+            + " one two "
+            + " ".join(f"x{n}" for n in range(30)),
+            [W("one"), W("two")],
+            "…w27 w28 w29 one two " + " ".join(f"x{n}" for n in range(15)) + "…",
+            ["one", "two"],
+        ),
+    ],
+)
+def test_snippet_of(
+    body: str, terms: list[search_module.Term], snippet: str | None, marked: list[str]
+) -> None:
+    text, spans = search_module.snippet_of(body, terms)
+    assert text == (snippet if snippet is not None else body)
+    assert [text[start:end] for start, end in spans] == marked
 
 
 # --- no results ------------------------------------------------------------------------------
@@ -364,3 +409,124 @@ async def test_hostile_queries_leave_the_archive_intact(real_db: aiosqlite.Conne
     for query in HOSTILE:
         await search(real_db, query)
     assert await ids(real_db, "ISO") == before
+
+
+# --- spelling suggestions --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("misspelt", "meant"),
+    [
+        ("teh", "the"),
+        ("adn", "and"),
+        ("sectarain", "sectarian"),
+        ("democratc", "democratic"),
+        ("centralsim", "centralism"),
+        ("expeled", "expelled"),
+        ("leninsm", "leninism"),
+        ("organiztion", "organization"),
+        ("orgnaization", "organization"),
+        ("trotskysit", "trotskyist"),
+        ("commitee", "committee"),
+        ("memebrs", "members"),
+        ("socialst", "socialist"),
+        ("politcal", "political"),
+        ("solidarty", "solidarity"),
+        ("keegna", "keegan"),
+        ("kegan", "keegan"),
+    ],
+)
+async def test_suggestion_quality_on_the_real_archive(
+    real_db: aiosqlite.Connection, misspelt: str, meant: str
+) -> None:
+    page = await search(real_db, misspelt)
+    assert (page.hits, page.total) == ([], 0)
+    assert page.suggestion == meant
+
+
+@pytest.mark.parametrize("unknown", ["qwxzvbn", "zzyzx plorktesh", "x" * 40, "1234567"])
+async def test_nothing_close_suggests_nothing(real_db: aiosqlite.Connection, unknown: str) -> None:
+    assert (await search(real_db, unknown)).suggestion is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("", "", 0),
+        ("the", "the", 0),
+        ("teh", "the", 1),
+        ("the", "then", 1),
+        ("then", "the", 1),
+        ("cat", "cut", 1),
+        ("socailist", "socialist", 1),
+        ("", "abc", 3),
+        ("ca", "abc", 3),
+        ("kitten", "sitting", 3),
+    ],
+)
+def test_edit_distance(a: str, b: str, distance: int) -> None:
+    assert search_module.edit_distance(a, b) == distance
+
+
+# --- prefixes --------------------------------------------------------------------------------
+
+
+def folded_words(text: str) -> list[str]:
+    return search_module._WORD.findall(search_module.fold(text))
+
+
+@pytest.mark.parametrize("prefix", ["a", "t", "th", "de", "dem", "sn", "x", "9"])
+async def test_prefix_queries_find_exactly_the_comments_with_such_a_word(
+    real_db: aiosqlite.Connection, prefix: str
+) -> None:
+    # The one- and two-letter prefix indexes must answer what a scan of the bodies answers.
+    async with real_db.execute("SELECT id, body FROM comment") as cursor:
+        bodies = [(row[0], row[1]) for row in await cursor.fetchall()]
+    expected = {
+        comment_id
+        for comment_id, body in bodies
+        if any(word.startswith(prefix) for word in folded_words(body))
+    }
+    page = await search(real_db, f"{prefix}*", limit=len(bodies) + 1)
+    assert {hit.comment_id for hit in page.hits} == expected
+    assert page.total == len(expected)
+
+
+# --- time bound ------------------------------------------------------------------------------
+
+
+async def test_a_query_past_the_time_budget_is_too_broad(
+    real_db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A budget already spent at the statement's first step: every bounded statement stops.
+    monkeypatch.setattr(search_module, "TIME_BUDGET", -1.0)
+    monkeypatch.setattr(search_module, "_PROGRESS_STEPS", 1)
+    page = await search(real_db, "the")
+    assert page.too_broad
+    assert (page.hits, page.suggestion) == ([], None)
+    # The bound belongs to the search alone: other statements on the connection run unbounded.
+    async with real_db.execute("SELECT count(*) FROM comment WHERE body LIKE '%the%'") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None and row[0] > 0
+
+
+async def test_the_time_budget_is_per_search(
+    real_db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "TIME_BUDGET", -1.0)
+    monkeypatch.setattr(search_module, "_PROGRESS_STEPS", 1)
+    assert (await search(real_db, "the")).too_broad
+    monkeypatch.undo()
+    page = await search(real_db, "the")
+    assert not page.too_broad and not page.unranked and page.hits
+
+
+async def test_hits_with_spans_inside_the_snippet(real_db: aiosqlite.Connection) -> None:
+    for query in ["the", "a*", '"democratic centralism"', "snitch*", "keegan -iso"]:
+        for hit in (await search(real_db, query, limit=20)).hits:
+            assert hit.highlights, (query, hit)
+            ends = [0]
+            for start, end in hit.highlights:
+                assert ends[-1] <= start < end <= len(hit.snippet)
+                ends.append(end)
+            assert "\n" not in hit.snippet

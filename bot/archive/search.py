@@ -1,25 +1,60 @@
-"""Full-text search over comment bodies with FTS5.
+"""Full-text search over comment bodies with FTS5, bounded in time, with spelling suggestions.
 
 Whatever a person types is valid input: the text is read into terms (words, "quoted phrases",
 ``prefix*``, ``-excluded``) and every term is quoted before it reaches ``MATCH``, so FTS5's own
 operators (AND, NEAR, ``:``, ``^``...) lose their meaning and no query can raise a syntax error.
+
+Every query must answer well inside Discord's 3 seconds on a million comments, so a query is
+ranked only when its matches can be fetched within a time budget, listed in page order when
+they cannot, and answered "too broad" when even that runs out. Spelling suggestions come from
+a deletes index over the vocabulary (one indexed lookup per unknown word, never a scan).
 """
 
 from __future__ import annotations
 
-import difflib
+import asyncio
 import re
+import time
 import unicodedata
+import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
 
-# Past this many matching comments a bm25 ranking costs seconds at scale (a word like "the"
-# is in nearly every comment), so such queries list matches in page order instead.
-RANK_LIMIT = 5_000
+# Replaces the first migration's FTS tables (an archive database is always built fresh, so the
+# drops cost nothing): prefix indexes make one- and two-letter prefixes an index lookup instead
+# of a merge of every matching term's doclist (a* at 100k: 75 ms -> under 1 ms, for a larger
+# file); search_term and search_variant are the suggestion index build_search_index fills.
+SEARCH_SCHEMA = """
+DROP TABLE comment_vocab;
+DROP TABLE comment_fts;
+-- remove_diacritics folds accents so that "hector" finds "Héctor".
+CREATE VIRTUAL TABLE comment_fts USING fts5 (
+    body, content='comment', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2', prefix='1 2'
+);
+CREATE VIRTUAL TABLE comment_vocab USING fts5vocab (comment_fts, 'row');
+-- How many comments hold each term: fts5vocab counts a term's doclist on every read.
+CREATE TABLE search_term (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+-- Each word and every form of it with one letter deleted (SymSpell): two words within one
+-- edit share a variant, so candidates are found by index without reading the vocabulary.
+CREATE TABLE search_variant (
+    variant TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (variant, term)
+) WITHOUT ROWID;
+"""
+
+# Past this many matching comments a query is listed in page order instead of ranked: a word
+# like "the" is in nearly every comment, and fetching each match's bm25 rank costs about 2.5 ms
+# per thousand matches (100k: 13 ms for 5,000), whatever the size of the archive.
+RANK_LIMIT = 2_000
 MAX_TERMS = 32
+# Seconds of SQLite work each step of a search may take before it gives up: the ranked fetch,
+# then the page-order fetch. Together they stay far inside Discord's 3 s.
+TIME_BUDGET = 0.02
+# Words longer than this are not misspellings worth indexing (long numbers, URLs cut in parts).
+_MAX_SUGGESTED_LENGTH = 24
 _SNIPPET_TOKENS = 20
-_HIGHLIGHT_START, _HIGHLIGHT_END = "\x02", "\x03"
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 # Letters and digits, as the unicode61 tokenizer reads them: '_' is a word character to Python
 # but a separator to FTS5, and a term of underscores alone would match nothing.
@@ -27,6 +62,10 @@ _WORD = re.compile(r"[^\W_]+")
 # FTS5 reads its expression as a C string, so a NUL cuts a quoted term short (a syntax error),
 # and SQLite cannot be sent a lone surrogate at all; neither is something a person searches for.
 _UNSEARCHABLE = re.compile("[\x00\ud800-\udfff]")
+# How often (in SQLite VM steps) the progress handler looks at the clock: FTS5 does much of
+# its work between two steps, so a 1,000-step period first looked 26 ms into an AND of common
+# words (at 100k); 100 steps look within a millisecond.
+_PROGRESS_STEPS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +86,9 @@ class SearchHit:
     depth: int
     parent_id: str | None
     position: int
-    # Raw archive text on one line, "…" where cut; the matched terms are the [start, end) spans
-    # in ``highlights`` (sorted, disjoint). Markup is the renderer's business.
+    # Raw archive text (not escaped), whitespace collapsed, "…" where cut.
     snippet: str
+    # [start, end) spans of the matched terms in ``snippet``, sorted and disjoint.
     highlights: tuple[tuple[int, int], ...]
 
 
@@ -59,12 +98,11 @@ class SearchPage:
     hits: list[SearchHit]
     total: int
     offset: int
-    # Set when the query matched too many comments to rank: hits are in page order and
-    # ``total`` is a lower bound.
+    # Set when the query matched too many comments to rank in time: hits are in page order
+    # and ``total`` is a lower bound.
     unranked: bool = False
     suggestion: str | None = None
-    # Set when the query hit the search's time bound: there are no hits to show, and the
-    # answer is to add words.
+    # Set when even listing the matches in page order ran out of time: no hits, narrow it.
     too_broad: bool = False
 
 
@@ -101,93 +139,252 @@ def build_match(query: str) -> str | None:
 async def search(
     db: aiosqlite.Connection, query: str, *, limit: int = 5, offset: int = 0
 ) -> SearchPage:
-    """One page of comments matching ``query``, best first."""
+    """One page of comments matching ``query``: best first, or in page order when too many."""
     match = build_match(query)
     if match is None:
         return SearchPage(query, [], 0, offset)
-    total = await _count(db, match, RANK_LIMIT + 1)
-    unranked = total > RANK_LIMIT
-    # Comments are inserted in page order, so the index's own rowid order is page order; sorting
-    # by c.position instead would look up and sort every match (~20 ms for "the" at 100k).
-    order = "comment_fts.rowid" if unranked else "rank"
-    async with db.execute(
-        "SELECT c.id, c.depth, c.parent_id, c.position,"
-        f" snippet(comment_fts, 0, ?, ?, '…', {_SNIPPET_TOKENS})"
-        " FROM comment_fts JOIN comment AS c ON c.rowid = comment_fts.rowid"
-        f" WHERE comment_fts MATCH ? ORDER BY {order} LIMIT ? OFFSET ?",
-        (_HIGHLIGHT_START, _HIGHLIGHT_END, match, limit, offset),
-    ) as cursor:
-        rows = await cursor.fetchall()
-    hits = [
-        SearchHit(id_, depth, parent_id, position, *_highlighted(raw))
-        for id_, depth, parent_id, position, raw in rows
-    ]
-    suggestion = None if total else await suggest(db, query)
-    return SearchPage(query, hits, min(total, RANK_LIMIT), offset, unranked, suggestion)
-
-
-async def _count(db: aiosqlite.Connection, match: str, cap: int) -> int:
-    async with db.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM comment_fts WHERE comment_fts MATCH ? LIMIT ?)",
-        (match, cap),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-def _highlighted(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """FTS5's snippet on one line without its match marks, and the spans those marks enclosed."""
-    text: list[str] = []
-    spans: list[tuple[int, int]] = []
-    length = start = 0
-    for part in re.split(f"([{_HIGHLIGHT_START}{_HIGHLIGHT_END}])", " ".join(raw.split())):
-        if part == _HIGHLIGHT_START:
-            start = length
-        elif part == _HIGHLIGHT_END:
-            spans.append((start, length))
+    async with _lock(db):
+        # One statement does the capped count's and the ranking's work: it fetches every match
+        # with its bm25 rank, up to one past the limit, and Python sorts that short list.
+        ranked = await _bounded(
+            db,
+            "SELECT rowid, rank FROM comment_fts WHERE comment_fts MATCH ? LIMIT ?",
+            (match, RANK_LIMIT + 1),
+        )
+        if ranked is not None and len(ranked) <= RANK_LIMIT:
+            order = [rowid for rowid, _ in sorted(ranked, key=lambda row: (row[1], row[0]))]
+            rowids, total, unranked = order[offset : offset + limit], len(order), False
+        elif ranked is not None and offset + limit <= len(ranked):
+            # Too many to rank: the fetch came in rowid order, which is page order (comments
+            # are inserted in page order), and it already holds this page.
+            rowids, total, unranked = (
+                [row[0] for row in ranked[offset : offset + limit]],
+                RANK_LIMIT,
+                True,
+            )
         else:
-            text.append(part)
-            length += len(part)
-    return "".join(text), tuple(spans)
+            # Too slow to rank, or a page past the first fetch: a page-ordered fetch stops as
+            # soon as it has its rows.
+            listed = await _bounded(
+                db,
+                "SELECT rowid FROM comment_fts WHERE comment_fts MATCH ? LIMIT ? OFFSET ?",
+                (match, limit, offset),
+            )
+            if listed is None:
+                return SearchPage(query, [], 0, offset, unranked=True, too_broad=True)
+            rowids = [row[0] for row in listed]
+            # An empty first page is a plain "no match" (it gets a suggestion); anything else
+            # is in page order.
+            unranked = bool(rowids) or offset > 0
+            # A lower bound: at least this many match (all of the first fetch, or this page).
+            total = max(RANK_LIMIT if ranked else 0, offset + len(rowids))
+    hits = await _hits(db, query, rowids)
+    suggestion = None if total or unranked else await suggest(db, query)
+    return SearchPage(query, hits, total, offset, unranked, suggestion)
+
+
+_LOCKS: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _lock(db: aiosqlite.Connection) -> asyncio.Lock:
+    # A progress handler belongs to the connection, so two searches on one connection take
+    # turns at the bounded statements instead of replacing each other's deadline.
+    return _LOCKS.setdefault(db, asyncio.Lock())
+
+
+async def _bounded(
+    db: aiosqlite.Connection, sql: str, parameters: Sequence[object]
+) -> list[tuple[int, ...]] | None:
+    """The statement's rows, or None when it ran past ``TIME_BUDGET``."""
+    # The clock starts at the handler's first call, once the statement runs: the time spent
+    # waiting for the connection's thread is not the statement's.
+    deadline: list[float] = []
+
+    def past_deadline() -> bool:
+        now = time.monotonic()
+        if not deadline:
+            deadline.append(now + TIME_BUDGET)
+        return now > deadline[0]
+
+    await db.set_progress_handler(past_deadline, _PROGRESS_STEPS)
+    try:
+        async with db.execute(sql, parameters) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+    except aiosqlite.OperationalError as error:
+        if "interrupted" not in str(error):
+            raise
+        return None
+    finally:
+        # aiosqlite types the handler as required; sqlite3 documents None as "remove it".
+        await db.set_progress_handler(None, _PROGRESS_STEPS)  # type: ignore[arg-type]
+
+
+async def _hits(db: aiosqlite.Connection, query: str, rowids: list[int]) -> list[SearchHit]:
+    """The page's comments with their snippets, in the order given."""
+    if not rowids:
+        return []
+    # Snippets are cut here, not by FTS5's snippet(): for a phrase of common words FTS5 walks
+    # the phrase's doclists again for every row (10 ms a row at 100k), while the page's few
+    # bodies are read by rowid in microseconds.
+    async with db.execute(
+        "SELECT rowid, id, depth, parent_id, position, body FROM comment"
+        f" WHERE rowid IN ({', '.join('?' * len(rowids))})",
+        rowids,
+    ) as cursor:
+        rows = {row[0]: row[1:] for row in await cursor.fetchall()}
+    wanted = [term for term in parse_query(query) if not term.excluded]
+    hits = []
+    for rowid in rowids:
+        id_, depth, parent_id, position, body = rows[rowid]
+        snippet, highlights = snippet_of(body, wanted)
+        hits.append(SearchHit(id_, depth, parent_id, position, snippet, highlights))
+    return hits
+
+
+def snippet_of(body: str, terms: Sequence[Term]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A window of about ``_SNIPPET_TOKENS`` words of ``body`` around its matches, one line,
+    "…" where cut, and the [start, end) spans of the matched words and phrases in it."""
+    text = " ".join(body.split())
+    tokens = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+    words_at = [token[2] for token in tokens]
+    # Each match as (first token, last token, which term), as unicode61 reads the words.
+    matches: list[tuple[int, int, int]] = []
+    for number, term in enumerate(terms):
+        *lead_words, tail = _WORD.findall(fold(term.text)) or [""]
+        size = len(lead_words) + 1
+        for i in range(len(tokens) - size + 1):
+            if words_at[i : i + size - 1] == lead_words and (
+                words_at[i + size - 1] == tail
+                or (term.prefix and words_at[i + size - 1].startswith(tail))
+            ):
+                matches.append((i, i + size - 1, number))
+    matches.sort()
+    first = _best_window(len(tokens), matches)
+    last = min(first + _SNIPPET_TOKENS, len(tokens)) - 1
+    start = tokens[first][0] if first > 0 else 0
+    end = tokens[last][1] if last < len(tokens) - 1 else len(text)
+    lead = "…" if start > 0 else ""
+    shift = len(lead) - start
+    spans: list[tuple[int, int]] = []
+    for i, j, _ in matches:
+        if first <= i and j <= last:
+            span = (tokens[i][0] + shift, tokens[j][1] + shift)
+            # Overlapping matches (a word that is also in a phrase) read as one.
+            if spans and span[0] <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], span[1]))
+            else:
+                spans.append(span)
+    return lead + text[start:end] + ("…" if end < len(text) else ""), tuple(spans)
+
+
+def _best_window(length: int, matches: list[tuple[int, int, int]]) -> int:
+    """The first token of the window showing the most different terms, then the most matches;
+    the window starts a few words before a match, so that the match reads in context."""
+    best, best_score = 0, (-1, -1)
+    for i, _, _ in matches:
+        first = max(0, min(i - 3, length - _SNIPPET_TOKENS))
+        inside = [m for m in matches if first <= m[0] and m[1] < first + _SNIPPET_TOKENS]
+        score = (len({m[2] for m in inside}), len(inside))
+        if score > best_score:
+            best, best_score = first, score
+    return best
 
 
 def fold(text: str) -> str:
     """Lower case without accents: the form unicode61 with remove_diacritics stores."""
+    if text.isascii():
+        # Most words: no accent to remove, and NFKD costs ten times lower() (snippets fold
+        # every word of a page of comments).
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 async def suggest(db: aiosqlite.Connection, query: str) -> str | None:
     """The query with each unknown word replaced by the closest word of the index, if any."""
+    terms = parse_query(query)
+    tokens = {t for term in terms for t in _WORD.findall(fold(term.text))}
+    known = await _known(db, tokens)
     changed = False
     words: list[str] = []
-    for term in parse_query(query):
-        tokens = []
+    for term in terms:
+        fixed = []
         for token in _WORD.findall(fold(term.text)):
-            if term.prefix or term.excluded or await _in_vocabulary(db, token):
-                tokens.append(token)
-                continue
-            close = await _closest(db, token)
+            close = None
+            if not (term.prefix or term.excluded or token in known):
+                close = await closest(db, token)
             changed = changed or close is not None
-            tokens.append(close or token)
-        text = " ".join(tokens)
+            fixed.append(close or token)
+        text = " ".join(fixed)
         text = f'"{text}"' if term.phrase else text
         words.append(("-" if term.excluded else "") + text + ("*" if term.prefix else ""))
     return " ".join(words) if changed else None
 
 
-async def _in_vocabulary(db: aiosqlite.Connection, token: str) -> bool:
-    async with db.execute("SELECT 1 FROM comment_vocab WHERE term = ?", (token,)) as cursor:
-        return await cursor.fetchone() is not None
-
-
-async def _closest(db: aiosqlite.Connection, token: str) -> str | None:
-    # Most misspellings keep the first letter; looking only there keeps this fast on a large
-    # vocabulary. Frequent words win ties, as they are the likelier intent.
+async def _known(db: aiosqlite.Connection, tokens: Iterable[str]) -> set[str]:
+    wanted = sorted(tokens)
+    if not wanted:
+        return set()
     async with db.execute(
-        "SELECT term FROM comment_vocab WHERE term >= ? AND term < ? ORDER BY doc DESC",
-        (token[0], chr(ord(token[0]) + 1)),
+        f"SELECT term FROM search_term WHERE term IN ({', '.join('?' * len(wanted))})", wanted
     ) as cursor:
-        candidates = [row[0] for row in await cursor.fetchall()]
-    close = difflib.get_close_matches(token, candidates, n=1, cutoff=0.75)
-    return close[0] if close else None
+        return {row[0] for row in await cursor.fetchall()}
+
+
+def variants(word: str) -> set[str]:
+    """The word and each form of it with one letter deleted."""
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
+
+
+async def closest(db: aiosqlite.Connection, token: str) -> str | None:
+    """The likeliest intended word for an unknown one: fewest edits, then most frequent."""
+    if len(token) > _MAX_SUGGESTED_LENGTH or token.isdigit():
+        return None
+    forms = sorted(variants(token))
+    async with db.execute(
+        "SELECT DISTINCT v.term, t.docs FROM search_variant AS v JOIN search_term AS t"
+        f" ON t.term = v.term WHERE v.variant IN ({', '.join('?' * len(forms))})",
+        forms,
+    ) as cursor:
+        candidates = [(str(term), int(docs)) for term, docs in await cursor.fetchall()]
+    # One edit for short words: two edits turn a three-letter word into too many others.
+    allowed = 1 if len(token) <= 4 else 2
+    scored = [
+        (distance, -docs, term)
+        for term, docs in candidates
+        if (distance := edit_distance(token, term)) <= allowed
+    ]
+    return min(scored)[2] if scored else None
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, swaps."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+async def build_search_index(db: aiosqlite.Connection) -> None:
+    """Fill the full-text and suggestion indexes once the comments are loaded (in the same
+    transaction as the load, so a failed build leaves nothing half-written)."""
+    # An external-content index is filled once, after the bulk load, rather than row by row.
+    # Merging segments 16 at a time instead of 4 halves the rebuild (100k: 4.9 s -> 2.3 s); a
+    # final 'optimize' (one segment) cost 20% more and made no query measurably faster.
+    await db.execute("INSERT INTO comment_fts (comment_fts, rank) VALUES ('automerge', 16)")
+    await db.execute("INSERT INTO comment_fts (comment_fts) VALUES ('rebuild')")
+    await db.execute("INSERT INTO search_term (term, docs) SELECT term, doc FROM comment_vocab")
+    async with db.execute(
+        "SELECT term FROM search_term WHERE length(term) <= ?", (_MAX_SUGGESTED_LENGTH,)
+    ) as cursor:
+        terms = [row[0] for row in await cursor.fetchall() if not row[0].isdigit()]
+    await db.executemany(
+        "INSERT INTO search_variant (variant, term) VALUES (?, ?)",
+        ((variant, term) for term in terms for variant in variants(term)),
+    )

@@ -22,6 +22,7 @@ from bot.archive.errors import ArchiveError, ArchiveFormatError
 from bot.archive.models import Archive, Comment
 from bot.archive.parser import parse_page
 from bot.archive.queries import archive_counts
+from bot.archive.search import SEARCH_SCHEMA, build_search_index
 from bot.migrations import migrate, schema_version
 
 __all__ = [
@@ -98,6 +99,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE VIRTUAL TABLE comment_vocab USING fts5vocab (comment_fts, 'row');
     """,
+    SEARCH_SCHEMA,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -270,9 +272,7 @@ async def _write(
         )
         if progress is not None:
             progress(start + len(batch), total)
-    # An external-content index is filled once, after the bulk load, rather than row by row.
-    await db.execute("INSERT INTO comment_fts (comment_fts) VALUES ('rebuild')")
-    await db.execute("INSERT INTO comment_fts (comment_fts) VALUES ('optimize')")
+    await build_search_index(db)
     await db.commit()
 
 

@@ -6,7 +6,8 @@ HTML. Both become two strings, from one parse:
 
 ``body``
     Discord markdown, ready to show. Every character that was text in the HTML is escaped with
-    :func:`bot.render.markdown.escape_archive_text` (so ``*``, ``_``, ``#`` and mentions typed by the
+    :func:`bot.render.markdown.escape_archive_text` (so ``*``, ``_``, ``#`` and mentions typed
+    by the
     commenter show literally and ping no one); the only live markup is the comment's own:
     paragraphs, line breaks, links, emphasis, strike-through, lists, quotes and code. Nothing else
     of the HTML survives: unknown tags give their text, scripts and styles give nothing.
