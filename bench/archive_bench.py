@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synthetic import DEFAULT_SEED, build_vocabulary, generate_page  # noqa: E402
-from bot.archive import store  # noqa: E402
+from bot.archive import queries, store  # noqa: E402
 from bot.archive.parser import parse_page  # noqa: E402
 from bot.archive.search import build_match, search  # noqa: E402
 
@@ -96,15 +96,15 @@ async def bench_our_ingest(page: Path, db_path: Path) -> float:
 def bench_plain_ingest(page_text: str, db_path: Path) -> float:
     """The floor for the same rows: parsed beforehand (untimed), inserted in one executemany."""
     archive = parse_page(page_text)
-    rows = [store._comment_row(1, comment) for comment in archive.comments]
+    rows = [queries.comment_row(comment) for comment in archive.comments]
     start = time.perf_counter()
     db = sqlite3.connect(db_path, isolation_level=None)
     try:
-        db.executescript(store.MIGRATIONS[0])
+        db.executescript(store.SCHEMA)
         db.execute("BEGIN")
         db.executemany(
-            "INSERT INTO comment (source_id, id, parent_id, depth, position, kind, author, date,"
-            " body, link_title, link_site) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO comment ({', '.join(queries.COMMENT_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(queries.COMMENT_COLUMNS))})",
             rows,
         )
         db.execute("INSERT INTO comment_fts (comment_fts) VALUES ('rebuild')")

@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.archive.store import DEFAULT_ARCHIVE_PATH, DEFAULT_DATABASE_PATH
-
-DEFAULT_JOBS_PATH = DEFAULT_DATABASE_PATH.with_name("jobs.db")
+# The repository's data folder: the page ships there, and the databases are built beside it.
+_DATA = Path(__file__).resolve().parents[1] / "data"
+DEFAULT_ARCHIVE_PATH = _DATA / "we-are-expelled.txt"
+DEFAULT_DATABASE_PATH = _DATA / "archive.db"
+DEFAULT_JOBS_PATH = _DATA / "jobs.db"
 DEFAULT_MAX_REPLAYS_PER_GUILD = 1
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
