@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,15 +66,28 @@ class Settings:
                 "MAX_REPLAYS_PER_GUILD", get("MAX_REPLAYS_PER_GUILD"), "a whole number above 0"
             )
             or DEFAULT_MAX_REPLAYS_PER_GUILD,
-            replay_pause=_positive_int(
-                "REPLAY_PAUSE", get("REPLAY_PAUSE"), "a whole number of seconds above 0"
-            )
-            or 0,
+            replay_pause=_seconds("REPLAY_PAUSE", get("REPLAY_PAUSE")),
         )
 
     @property
     def logging_level(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+
+def _seconds(name: str, value: str | None) -> float:
+    """A number of seconds, 0 or more, fractions allowed ("0.5"); unset is 0."""
+    if value is None:
+        return 0.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    # nan and inf parse as floats but are no pause anyone means.
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ConfigError(
+            f"{name} must be a number of seconds, 0 or more (like 0.5), not {value!r}"
+        )
+    return seconds
 
 
 def _positive_int(name: str, value: str | None, expected: str) -> int | None:
