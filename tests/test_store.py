@@ -439,3 +439,23 @@ def test_cli_ingest_under_a_regular_file_says_so_in_one_line(tmp_path: Path) -> 
     assert done.returncode == 1
     [line] = done.stderr.splitlines()
     assert line.startswith(f"archive-bot: {database}: {tmp_path / 'file'} is a file, not a folder")
+
+
+async def test_a_serving_connection_keeps_its_archive_while_ingest_swaps_in_the_next(
+    page: Path, db_path: Path
+) -> None:
+    await ingest(page, db_path)
+    serving = await open_archive(db_path)
+    try:
+        page.write_text(with_extra_comment(ARCHIVE_TEXT), encoding="utf-8")
+        assert (await ingest(page, db_path)).changed
+        # The open connection reads the file it opened, whole; a new one reads the new file.
+        assert await queries.get_comment(serving, "19") is None
+        assert await queries.subtree(serving, "3.2") != []
+        fresh = await open_archive(db_path)
+        try:
+            assert await queries.get_comment(fresh, "19") is not None
+        finally:
+            await fresh.close()
+    finally:
+        await serving.close()
