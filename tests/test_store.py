@@ -459,3 +459,27 @@ async def test_a_serving_connection_keeps_its_archive_while_ingest_swaps_in_the_
             await fresh.close()
     finally:
         await serving.close()
+
+
+async def test_an_untouched_database_is_trusted_a_written_one_is_checked(
+    page: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await ingest(page, db_path)
+    checked: list[Path] = []
+    real_damage = store._damage
+
+    async def spy(db: aiosqlite.Connection) -> str | None:
+        checked.append(db_path)
+        return await real_damage(db)
+
+    monkeypatch.setattr(store, "_damage", spy)
+    assert not (await ingest(page, db_path)).changed
+    assert checked == [], "an untouched database is not read page by page at start"
+
+    # Any write through the file system moves the mtime, even one that leaves the bytes alike.
+    db_path.write_bytes(db_path.read_bytes())
+    assert not (await ingest(page, db_path)).changed
+    assert checked == [db_path]
+    # Found sound, it is trusted again.
+    assert not (await ingest(page, db_path)).changed
+    assert checked == [db_path]
