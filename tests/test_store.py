@@ -6,6 +6,7 @@ The queries have their own module, tests/test_queries.py.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import os
 import sqlite3
@@ -409,6 +410,19 @@ async def test_database_in_a_read_only_folder(page: Path, db_path: Path) -> None
             await ingest(page, db_path)
     finally:
         db_path.parent.chmod(0o755)
+    assert_one_line(caught, str(db_path.parent), "cannot write there", "DATABASE_PATH")
+
+
+async def test_a_folder_that_refuses_writes_is_named(
+    page: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The test suite may run as root, whom chmod does not stop: give the error the OS gives.
+    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(store.tempfile, "mkstemp", refuse)
+    with pytest.raises(StorageError) as caught:
+        await ingest(page, db_path)
     assert_one_line(caught, str(db_path.parent), "cannot write there", "DATABASE_PATH")
 
 
