@@ -46,12 +46,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiosqlite  # noqa: E402
 
 from bench.synthetic import DEFAULT_SEED, generate_page  # noqa: E402
+from bot.archive import queries, store  # noqa: E402
 from bot.archive import search as search_module  # noqa: E402
-from bot.archive import store  # noqa: E402
 from bot.archive.parser import parse_page  # noqa: E402
 from bot.archive.search import SearchPage, build_match, search  # noqa: E402
 
 _RESULT_LIMIT = 10
+_RAW_FTS = """
+CREATE VIRTUAL TABLE comment_fts USING fts5 (
+    body, content='comment', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+);
+"""
 _RAW_RANKED = "SELECT rowid FROM comment_fts WHERE comment_fts MATCH ? ORDER BY rank LIMIT 10"
 _RAW_PAGE = "SELECT rowid FROM comment_fts WHERE comment_fts MATCH ? LIMIT 10"
 _SERVING_SEARCHES = 1_000
@@ -168,16 +173,17 @@ async def phase_ingest(page: Path, db_path: Path) -> dict[str, float]:
 def phase_raw_ingest(page: Path, db_path: Path) -> dict[str, float]:
     """The floor for the same rows: parsed beforehand (untimed), one executemany, rebuild."""
     archive = parse_page(page.read_text(encoding="utf-8"))
-    rows = [store._comment_row(1, comment) for comment in archive.comments]
+    rows = [queries.comment_row(comment) for comment in archive.comments]
     del archive
     start = time.perf_counter()
     db = sqlite3.connect(db_path, isolation_level=None)
     try:
-        db.executescript(store.MIGRATIONS[0])
+        # The same tables with a plain FTS5 index: no prefix indexes, no suggestion tables.
+        db.executescript(store.TABLES_SCHEMA + _RAW_FTS)
         db.execute("BEGIN")
         db.executemany(
-            "INSERT INTO comment (source_id, id, parent_id, depth, position, kind, author, date,"
-            " body, link_title, link_site) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO comment ({', '.join(queries.COMMENT_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(queries.COMMENT_COLUMNS))})",
             rows,
         )
         db.execute("INSERT INTO comment_fts (comment_fts) VALUES ('rebuild')")

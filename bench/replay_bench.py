@@ -45,7 +45,7 @@ from simcord.http import router  # noqa: E402
 
 from bot import Settings, create_bot  # noqa: E402
 from bot.archive import queries  # noqa: E402
-from bot.archive.store import DEFAULT_ARCHIVE_PATH  # noqa: E402
+from bot.config import DEFAULT_ARCHIVE_PATH  # noqa: E402
 from bot.replay.jobs import JobStore  # noqa: E402
 
 log = logging.getLogger("replay_bench")

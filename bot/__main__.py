@@ -119,7 +119,8 @@ class ProgressBar:
     def __call__(self, done: int, total: int) -> None:
         filled = self.WIDTH * done // total if total else self.WIDTH
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self._stream.write(f"\rIngesting [{bar}] {done}/{total} comments")
+        # ingest streams the page, so it knows how far it has read, not how many comments remain.
+        self._stream.write(f"\rIngesting [{bar}] {100 * done // total if total else 100}%")
         self._stream.flush()
         self._drawn = True
 

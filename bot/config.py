@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.archive.store import DEFAULT_ARCHIVE_PATH, DEFAULT_DATABASE_PATH
-
-DEFAULT_JOBS_PATH = DEFAULT_DATABASE_PATH.with_name("jobs.db")
+# The repository's data folder: the page ships there, and the databases are built beside it.
+_DATA = Path(__file__).resolve().parents[1] / "data"
+DEFAULT_ARCHIVE_PATH = _DATA / "we-are-expelled.txt"
+DEFAULT_DATABASE_PATH = _DATA / "archive.db"
+DEFAULT_JOBS_PATH = _DATA / "jobs.db"
 DEFAULT_MAX_REPLAYS_PER_GUILD = 1
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -63,15 +66,28 @@ class Settings:
                 "MAX_REPLAYS_PER_GUILD", get("MAX_REPLAYS_PER_GUILD"), "a whole number above 0"
             )
             or DEFAULT_MAX_REPLAYS_PER_GUILD,
-            replay_pause=_positive_int(
-                "REPLAY_PAUSE", get("REPLAY_PAUSE"), "a whole number of seconds above 0"
-            )
-            or 0,
+            replay_pause=_seconds("REPLAY_PAUSE", get("REPLAY_PAUSE")),
         )
 
     @property
     def logging_level(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+
+def _seconds(name: str, value: str | None) -> float:
+    """A number of seconds, 0 or more, fractions allowed ("0.5"); unset is 0."""
+    if value is None:
+        return 0.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    # nan and inf parse as floats but are no pause anyone means.
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ConfigError(
+            f"{name} must be a number of seconds, 0 or more (like 0.5), not {value!r}"
+        )
+    return seconds
 
 
 def _positive_int(name: str, value: str | None, expected: str) -> int | None:

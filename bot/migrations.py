@@ -1,4 +1,7 @@
-"""Forward-only schema migrations for the bot's SQLite databases, tracked by PRAGMA user_version.
+"""Forward-only schema migrations for the bot's own SQLite data, tracked by PRAGMA user_version.
+
+Only data the bot cannot rebuild (the replay jobs) is migrated; the archive database is derived
+from the page and is built again whenever its schema version differs (bot.archive.store).
 
 Each database lists its migrations as a tuple of SQL scripts; entry N moves the schema from
 version N to N + 1. Never edit an entry that has shipped: append a new one.

@@ -7,3 +7,7 @@ class ArchiveError(Exception):
 
 class ArchiveFormatError(ArchiveError):
     """The text is not a page this parser can read."""
+
+
+class StorageError(ArchiveError):
+    """The database cannot be written where it is configured to go (a folder, no space, ...)."""

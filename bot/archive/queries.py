@@ -1,8 +1,14 @@
-"""Plain SQL over the archive database, one small async function per question."""
+"""Plain SQL over the archive database, one small async function per question.
+
+Rows become records here and only here: the comment table's columns are the Comment record's
+fields, in its order, so ``comment_row`` writes a record and ``_comment`` reads one back.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import operator
 from typing import Any
 
 import aiosqlite
@@ -10,23 +16,21 @@ import aiosqlite
 from bot.archive import outline
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 
-_COMMENT_COLUMNS = "id, parent_id, depth, position, kind, author, date, body, link_title, link_site"
+COMMENT_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Comment))
+_SELECT_COMMENT = f"SELECT {', '.join(COMMENT_COLUMNS)} FROM comment"
+_comment_values = operator.attrgetter(*COMMENT_COLUMNS)
+_MEMBER_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Member))
+
+
+def comment_row(comment: Comment) -> tuple[Any, ...]:
+    """The comment as the comment table stores it, in COMMENT_COLUMNS order."""
+    return _comment_values(comment)
 
 
 def _comment(row: tuple[Any, ...]) -> Comment:
-    id_, parent_id, depth, position, kind, author, date, body, link_title, link_site = row
-    return Comment(
-        id_,
-        parent_id,
-        depth,
-        position,
-        CommentKind(kind),
-        body,
-        author,
-        date,
-        link_title,
-        link_site,
-    )
+    record = dict(zip(COMMENT_COLUMNS, row, strict=True))
+    record["kind"] = CommentKind(record["kind"])
+    return Comment(**record)
 
 
 async def _one(
@@ -63,11 +67,11 @@ async def list_members(db: aiosqlite.Connection, city: str | None = None) -> lis
     """The named members in page order, optionally those of one city (any letter case)."""
     rows = await _all(
         db,
-        "SELECT name, city, position FROM member"
+        f"SELECT {_MEMBER_COLUMNS} FROM member"
         " WHERE ?1 IS NULL OR city = ?1 COLLATE NOCASE ORDER BY position",
         (city,),
     )
-    return [Member(name, city_, position) for name, city_, position in rows]
+    return [Member(*row) for row in rows]
 
 
 async def city_counts(db: aiosqlite.Connection) -> list[tuple[str, int]]:
@@ -80,44 +84,35 @@ async def city_counts(db: aiosqlite.Connection) -> list[tuple[str, int]]:
 
 
 async def get_comment(db: aiosqlite.Connection, comment_id: str) -> Comment | None:
-    rows = await _all(db, f"SELECT {_COMMENT_COLUMNS} FROM comment WHERE id = ?", (comment_id,))
+    rows = await _all(db, f"{_SELECT_COMMENT} WHERE id = ?", (comment_id,))
     return _comment(rows[0]) if rows else None
-
-
-def _descendant_range(comment_id: str) -> tuple[str, str]:
-    # Outline ids put a comment's descendants in one contiguous key range: "3." up to, not
-    # including, "3/" ('/' is the character after '.').
-    return f"{comment_id}.", f"{comment_id}/"
 
 
 async def subtree(db: aiosqlite.Connection, comment_id: str) -> list[Comment]:
     """The comment and every reply under it, in page order; empty if there is no such id."""
-    low, high = _descendant_range(comment_id)
+    low, high = outline.descendant_range(comment_id)
     rows = await _all(
         db,
-        f"SELECT {_COMMENT_COLUMNS} FROM comment"
-        " WHERE id = ? OR (id >= ? AND id < ?) ORDER BY position",
+        f"{_SELECT_COMMENT} WHERE id = ? OR (id >= ? AND id < ?) ORDER BY position",
         (comment_id, low, high),
     )
     return [_comment(row) for row in rows]
 
 
 async def descendant_count(db: aiosqlite.Connection, comment_id: str) -> int:
-    low, high = _descendant_range(comment_id)
+    low, high = outline.descendant_range(comment_id)
     (count,) = await _one(db, "SELECT count(*) FROM comment WHERE id >= ? AND id < ?", (low, high))
     return int(count)
 
 
 async def ancestors(db: aiosqlite.Connection, comment_id: str) -> list[Comment]:
     """The comments above this one, the top-level one first."""
-    parts = comment_id.split(".")
-    ids = [".".join(parts[:n]) for n in range(1, len(parts))]
+    ids = outline.ancestors(comment_id)
     if not ids:
         return []
     rows = await _all(
         db,
-        f"SELECT {_COMMENT_COLUMNS} FROM comment WHERE id IN ({', '.join('?' * len(ids))})"
-        " ORDER BY depth",
+        f"{_SELECT_COMMENT} WHERE id IN ({', '.join('?' * len(ids))}) ORDER BY depth",
         tuple(ids),
     )
     return [_comment(row) for row in rows]
@@ -134,14 +129,14 @@ async def complete_comment_ids(
     if not typed:
         rows = await _all(
             db,
-            f"SELECT {_COMMENT_COLUMNS} FROM comment WHERE depth = 1 ORDER BY position LIMIT ?",
+            f"{_SELECT_COMMENT} WHERE depth = 1 ORDER BY position LIMIT ?",
             (limit,),
         )
         return [_comment(row) for row in rows]
     escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = await _all(
         db,
-        f"SELECT {_COMMENT_COLUMNS} FROM comment"
+        f"{_SELECT_COMMENT}"
         " WHERE id LIKE ?1 || '%' ESCAPE '\\' OR body LIKE '%' || ?1 || '%' ESCAPE '\\'"
         " ORDER BY id = ?2 DESC, id LIKE ?1 || '%' ESCAPE '\\' DESC, position LIMIT ?3",
         (escaped, typed, limit),
@@ -150,22 +145,27 @@ async def complete_comment_ids(
 
 
 async def archive_counts(db: aiosqlite.Connection) -> dict[str, int]:
-    rows = await _all(db, "SELECT kind, count(*) FROM comment GROUP BY kind")
-    counts = {"comments": 0, "pingbacks": 0, "placeholders": 0}
-    counts.update({f"{kind}s": n for kind, n in rows})
-    (counts["members"],) = await _one(db, "SELECT count(*) FROM member")
-    return counts
+    """Comments of each kind and members, as ingest counted them while writing."""
+    names = ("comments", "pingbacks", "placeholders", "members")
+    row = await _one(db, f"SELECT {', '.join(names)} FROM source")
+    return dict(zip(names, row, strict=True))
+
+
+def _replies_sql(parent_id: str | None, order: str) -> tuple[str, tuple[object, ...]]:
+    """The direct replies to ``parent_id`` (top-level comments when None), by the id index."""
+    if parent_id is None:
+        return f"WHERE depth = 1 ORDER BY position {order}", ()
+    low, high = outline.descendant_range(parent_id)
+    return (
+        f"WHERE id >= ? AND id < ? AND depth = ? ORDER BY position {order}",
+        (low, high, outline.depth(parent_id) + 1),
+    )
 
 
 async def reply_ids(db: aiosqlite.Connection, comment_id: str) -> list[str]:
     """The ids of the direct replies to a comment, in page order."""
-    low, high = outline.descendant_range(comment_id)
-    rows = await _all(
-        db,
-        "SELECT id FROM comment WHERE id >= ? AND id < ? AND depth = ? ORDER BY position",
-        (low, high, outline.depth(comment_id) + 1),
-    )
-    return [id_ for (id_,) in rows]
+    where, params = _replies_sql(comment_id, "ASC")
+    return [id_ for (id_,) in await _all(db, f"SELECT id FROM comment {where}", params)]
 
 
 async def last_reply(db: aiosqlite.Connection, parent_id: str | None) -> Comment | None:
@@ -173,10 +173,6 @@ async def last_reply(db: aiosqlite.Connection, parent_id: str | None) -> Comment
 
     Tells someone who typed an id that does not exist where the real ones end.
     """
-    if parent_id is None:
-        sql = f"SELECT {_COMMENT_COLUMNS} FROM comment WHERE depth = 1"
-    else:
-        sql = f"SELECT {_COMMENT_COLUMNS} FROM comment WHERE parent_id = ?"
-    params = () if parent_id is None else (parent_id,)
-    rows = await _all(db, f"{sql} ORDER BY position DESC LIMIT 1", params)
+    where, params = _replies_sql(parent_id, "DESC")
+    rows = await _all(db, f"{_SELECT_COMMENT} {where} LIMIT 1", params)
     return _comment(rows[0]) if rows else None

@@ -27,8 +27,6 @@ import aiosqlite
 # of a merge of every matching term's doclist (a* at 100k: 75 ms -> under 1 ms, for a larger
 # file); search_term and search_variant are the suggestion index build_search_index fills.
 SEARCH_SCHEMA = """
-DROP TABLE comment_vocab;
-DROP TABLE comment_fts;
 -- remove_diacritics folds accents so that "hector" finds "Héctor".
 CREATE VIRTUAL TABLE comment_fts USING fts5 (
     body, content='comment', content_rowid='rowid',

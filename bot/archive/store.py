@@ -1,109 +1,128 @@
-"""The archive's SQLite database: schema, migrations and an atomic, idempotent ingest.
+"""The archive's SQLite database: its schema and an atomic, idempotent, streaming ingest.
 
 The database is derived data: it is built from the archive's text into a temporary file that is
-swapped in whole, so a failed ingest leaves the previous database as it was. The bot serves it
-through a read-only connection and writes nothing to it.
+swapped in whole, so a failed ingest leaves the previous database as it was, and a database that
+is damaged, stale or from another schema is simply built again. The bot serves it through
+read-only connections and writes nothing to it, so several processes can serve one file while
+an ingest swaps in the next.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import fcntl
 import hashlib
+import itertools
+import logging
 import os
+import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-from bot.archive.errors import ArchiveError, ArchiveFormatError
-from bot.archive.models import Archive, Comment
-from bot.archive.parser import parse_page
-from bot.archive.queries import archive_counts
+from bot.archive.errors import ArchiveError, ArchiveFormatError, StorageError
+from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
+from bot.archive.parser import read_page
+from bot.archive.queries import COMMENT_COLUMNS, comment_row
 from bot.archive.search import SEARCH_SCHEMA, build_search_index
-from bot.migrations import migrate, schema_version
+from bot.migrations import schema_version
 
 __all__ = [
     "ArchiveError",
     "ArchiveFormatError",
-    "DEFAULT_ARCHIVE_PATH",
-    "DEFAULT_DATABASE_PATH",
     "IngestReport",
     "SCHEMA_VERSION",
+    "StorageError",
     "ingest",
     "open_archive",
 ]
 
-_DATA = Path(__file__).resolve().parents[2] / "data"
-DEFAULT_ARCHIVE_PATH = _DATA / "we-are-expelled.txt"
-DEFAULT_DATABASE_PATH = _DATA / "archive.db"
+log = logging.getLogger(__name__)
 
 # Bumped whenever the parser reads the same page differently, so that an old database is
 # rebuilt even though the archive file itself did not change.
 PARSER_VERSION = 1
 
-# Applied by bot.migrations.migrate; never edit an entry that has shipped: append a new one.
-MIGRATIONS: tuple[str, ...] = (
-    """
+# The archive database is never migrated: it is derived from the page, so a database whose
+# version differs from this one is rebuilt from the source (open_archive refuses it, ingest
+# builds a new file), and there is no chain of migrations to keep. Bump the version with any
+# change below. Version 1 keyed comments by (source_id, id) with a source_id no query used,
+# which kept lookups by id off the index; version 3 added prefix indexes and the suggestion
+# tables (bot.archive.search.SEARCH_SCHEMA).
+SCHEMA_VERSION = 3
+TABLES_SCHEMA = """
     CREATE TABLE source (
-        id INTEGER PRIMARY KEY,
         path TEXT NOT NULL,
         sha256 TEXT NOT NULL,
+        -- The file's size and modification time when it was read: when both are unchanged the
+        -- file is trusted to be the same without reading it again.
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
         parser_version INTEGER NOT NULL,
-        loaded_at TEXT NOT NULL
+        loaded_at TEXT NOT NULL,
+        -- The modification time ingest gives this database's file once it is complete. A file
+        -- whose mtime differs has been written since (a stray write, a copy, a manual edit)
+        -- and is checked page by page before it is trusted; an untouched one is not, since the
+        -- check reads the whole file (0.7 s at a million comments, far more from a cold disk).
+        stamp_ns INTEGER NOT NULL,
+        -- Counted while writing, so that nothing counts a million rows again.
+        comments INTEGER NOT NULL,
+        pingbacks INTEGER NOT NULL,
+        placeholders INTEGER NOT NULL,
+        members INTEGER NOT NULL
     );
-    CREATE TABLE post (
-        source_id INTEGER PRIMARY KEY REFERENCES source(id),
-        title TEXT NOT NULL,
-        date TEXT NOT NULL,
-        body TEXT NOT NULL
-    );
+    CREATE TABLE post (title TEXT NOT NULL, date TEXT NOT NULL, body TEXT NOT NULL);
     CREATE TABLE resolution (
-        source_id INTEGER PRIMARY KEY REFERENCES source(id),
         preamble TEXT NOT NULL,
         resolving_clause TEXT NOT NULL,
         vote TEXT NOT NULL,
         date TEXT NOT NULL
     );
     CREATE TABLE member (
-        source_id INTEGER NOT NULL REFERENCES source(id),
-        position INTEGER NOT NULL,
+        position INTEGER PRIMARY KEY,
         name TEXT NOT NULL,
-        city TEXT NOT NULL,
-        PRIMARY KEY (source_id, position)
+        city TEXT NOT NULL
     );
     CREATE INDEX member_city ON member (city COLLATE NOCASE);
     CREATE TABLE comment (
         rowid INTEGER PRIMARY KEY,
-        source_id INTEGER NOT NULL REFERENCES source(id),
-        id TEXT NOT NULL,
+        -- Outline ids sort so that a subtree is one key range (see outline.descendant_range).
+        id TEXT NOT NULL UNIQUE,
         parent_id TEXT,
         depth INTEGER NOT NULL,
-        position INTEGER NOT NULL,
+        position INTEGER NOT NULL UNIQUE,
         kind TEXT NOT NULL CHECK (kind IN ('comment', 'pingback', 'placeholder')),
+        -- Nullable: this page gives neither, the next archive formats fill them.
         author TEXT,
         date TEXT,
         body TEXT NOT NULL,
         link_title TEXT,
-        link_site TEXT,
-        UNIQUE (source_id, id),
-        UNIQUE (source_id, position)
+        link_site TEXT
     );
-    CREATE INDEX comment_parent ON comment (source_id, parent_id);
-    -- remove_diacritics folds accents so that "hector" finds "Héctor".
-    CREATE VIRTUAL TABLE comment_fts USING fts5 (
-        body, content='comment', content_rowid='rowid',
-        tokenize='unicode61 remove_diacritics 2'
-    );
-    CREATE VIRTUAL TABLE comment_vocab USING fts5vocab (comment_fts, 'row');
-    """,
-    SEARCH_SCHEMA,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
+"""
+SCHEMA = TABLES_SCHEMA + SEARCH_SCHEMA
 
+# Rows per executemany: large enough that the thread hop per batch is noise, small enough that
+# a batch of long comments stays a few megabytes.
 _BATCH = 2_000
+# The building file is private until it is swapped in, and a crash discards it, so it needs no
+# journal and no syncs while it is written; it is synced once, whole, before the swap.
+_BUILD_PRAGMAS = (
+    "PRAGMA journal_mode = OFF",
+    "PRAGMA synchronous = OFF",
+    "PRAGMA cache_size = -65536",  # 64 MiB
+)
+# FTS5 flushes its in-memory term hash to a new segment when it reaches this size; the default
+# (1 MiB) makes a large rebuild write and merge many small segments.
+_FTS_HASHSIZE = 64 * 1024 * 1024
+_LEFTOVER = ".{name}.*.building"
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +134,18 @@ class IngestReport:
 
 
 async def open_archive(db_path: Path) -> aiosqlite.Connection:
-    """A read-only connection for serving queries."""
+    """A read-only connection for serving queries.
+
+    ``mode=ro`` rather than ``immutable=1``: immutable would spare a file lock per read, but
+    SQLite then assumes nobody ever writes the file, and a write in place (a manual fix, a
+    future ingest that updates a row) would silently serve torn pages. ingest never writes a
+    served file: it swaps a new one in with os.replace, and open connections keep reading the
+    old one, whole, until they close.
+    """
     if not db_path.exists():
         raise ArchiveError(f"{db_path}: no archive database; run `python -m bot ingest` first")
+    if db_path.is_dir():
+        raise StorageError(_folder_at(db_path))
     db = await aiosqlite.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         version = await schema_version(db)
@@ -138,65 +166,250 @@ async def open_archive(db_path: Path) -> aiosqlite.Connection:
     return db
 
 
-def read_archive_text(path: Path) -> tuple[str, str]:
-    """The page's text and its sha256, or an ArchiveError naming what is wrong with the file."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ArchiveError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ArchiveError(f"{path}: is a directory, not an archive file") from None
-    except OSError as error:
-        raise ArchiveError(f"{path}: cannot be read ({error.strerror})") from None
-    if not raw.strip():
-        raise ArchiveError(f"{path}: the file is empty")
-    if b"\x00" in raw:
-        raise ArchiveError(f"{path}: binary data, not the text of a page")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ArchiveError(f"{path}: not UTF-8 text (bad byte at offset {error.start})") from None
-    return text, hashlib.sha256(raw).hexdigest()
-
-
 async def ingest(
     archive_path: Path,
     db_path: Path,
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """Build the database from the archive unless it already holds this very file.
+    """Build the database from the archive unless it already holds this very file, undamaged.
 
-    ``progress(done, total)`` is told how many comments have been written.
+    The page is streamed into the database: memory stays flat whatever its size.
+    ``progress(done, total)`` is told how many bytes of the page have been written.
     """
-    text, sha256 = read_archive_text(archive_path)
-    if await _is_current(db_path, sha256):
-        return IngestReport(archive_path, sha256, False, await _counts_in(db_path))
+    stat = _stat_source(archive_path)
+    _check_database_path(db_path)
+    with _building_lock(db_path):
+        _remove_leftovers(db_path)
+        loaded = await _loaded_source(db_path)
+        if loaded is not None and _holds(loaded, archive_path, stat):
+            return IngestReport(archive_path, loaded.sha256, False, loaded.counts)
+        with _storage_errors(db_path), _temporary_sibling(db_path) as building:
+            sha256, counts, stamp_ns = await _build(archive_path, stat, building, progress)
+            os.utime(building, ns=(stamp_ns, stamp_ns))
+            with open(building, "rb") as written:
+                os.fsync(written.fileno())
+            os.replace(building, db_path)
+    return IngestReport(archive_path, sha256, True, counts)
+
+
+# --- the source file -------------------------------------------------------------------------
+
+
+def _stat_source(path: Path) -> os.stat_result:
     try:
-        archive = parse_page(text)
-    except ArchiveFormatError as error:
-        raise ArchiveFormatError(f"{archive_path}: {error}") from None
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    with _temporary_sibling(db_path) as building:
-        async with aiosqlite.connect(building) as db:
-            await migrate(db, MIGRATIONS, "archive database")
-            await _write(db, archive, archive_path, sha256, progress)
-        os.replace(building, db_path)
-    return IngestReport(archive_path, sha256, True, counts_of(archive))
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ArchiveError(f"{path}: file not found") from None
+    except OSError as error:
+        raise ArchiveError(f"{path}: cannot be read ({error.strerror})") from None
+    if path.is_dir():
+        raise ArchiveError(f"{path}: is a directory, not an archive file")
+    if stat.st_size == 0:
+        raise ArchiveError(f"{path}: the file is empty")
+    return stat
 
 
-def counts_of(archive: Archive) -> dict[str, int]:
-    counts = {"comments": 0, "pingbacks": 0, "placeholders": 0}
-    for comment in archive.comments:
-        counts[f"{comment.kind.value}s"] += 1
-    counts["members"] = len(archive.members)
-    return counts
+class _PageReader:
+    """The page's lines, read once: hashed, checked and counted as they pass."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sha256 = hashlib.sha256()
+        self.bytes_read = 0
+        self.blank = True
+
+    def lines(self) -> Iterator[str]:
+        try:
+            with self.path.open("rb") as file:
+                for raw in file:
+                    yield self._decode(raw)
+        except OSError as error:
+            raise ArchiveError(f"{self.path}: cannot be read ({error.strerror})") from None
+
+    def _decode(self, raw: bytes) -> str:
+        if b"\x00" in raw:
+            raise ArchiveError(f"{self.path}: binary data, not the text of a page")
+        try:
+            line = raw.decode("utf-8-sig" if self.bytes_read == 0 else "utf-8")
+        except UnicodeDecodeError as error:
+            offset = self.bytes_read + error.start
+            raise ArchiveError(
+                f"{self.path}: not UTF-8 text (bad byte at offset {offset})"
+            ) from None
+        self.sha256.update(raw)
+        self.bytes_read += len(raw)
+        if self.blank and line.strip():
+            self.blank = False
+        return line
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- the database that is there --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    sha256: str
+    size: int
+    mtime_ns: int
+    parser_version: int
+    counts: dict[str, int]
+
+
+async def _loaded_source(db_path: Path) -> _Loaded | None:
+    """What the database was built from, or None when it must be built (missing, old, damaged)."""
+    try:
+        written_ns = db_path.stat().st_mtime_ns
+        db = await open_archive(db_path)
+    except (OSError, ArchiveError):
+        return None
+    try:
+        async with db.execute(
+            "SELECT sha256, size, mtime_ns, parser_version, stamp_ns,"
+            " comments, pingbacks, placeholders, members FROM source"
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        problem = None if len(rows) == 1 and rows[0][4] == written_ns else await _damage(db)
+    except sqlite3.DatabaseError as error:
+        problem = str(error)
+    finally:
+        await db.close()
+    if problem is not None:
+        log.warning("%s is damaged (%s); rebuilding it", db_path, problem)
+        return None
+    if len(rows) != 1:
+        return None
+    sha256, size, mtime_ns, parser_version, stamp_ns, comments, pingbacks, placeholders, members = (
+        rows[0]
+    )
+    counts = {
+        "comments": comments,
+        "pingbacks": pingbacks,
+        "placeholders": placeholders,
+        "members": members,
+    }
+    if stamp_ns != written_ns:
+        # Found sound: stamp it again so that the next start need not read it whole. Only the
+        # file's times change, never a byte that open connections read.
+        with contextlib.suppress(OSError):
+            os.utime(db_path, ns=(stamp_ns, stamp_ns))
+    return _Loaded(sha256, size, mtime_ns, parser_version, counts)
+
+
+async def _damage(db: aiosqlite.Connection) -> str | None:
+    """The first problem SQLite finds in the file, or None when it is sound.
+
+    quick_check reads every page but decodes no row: about 0.1 s for each 100 MB of database.
+    """
+    async with db.execute("PRAGMA quick_check") as cursor:
+        problems = [str(row[0]) for row in await cursor.fetchall()]
+    return None if problems == ["ok"] else problems[0]
+
+
+def _holds(loaded: _Loaded, path: Path, stat: os.stat_result) -> bool:
+    """Whether the database was built from this file's content by this parser.
+
+    An unchanged size and modification time are trusted; otherwise the file is hashed in
+    chunks (about 0.5 s a gigabyte) rather than parsed again.
+    """
+    if loaded.parser_version != PARSER_VERSION or loaded.size != stat.st_size:
+        return False
+    if loaded.mtime_ns == stat.st_mtime_ns:
+        return True
+    try:
+        return _sha256_of(path) == loaded.sha256
+    except OSError as error:
+        raise ArchiveError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+# --- where the database goes -----------------------------------------------------------------
+
+
+def _folder_at(db_path: Path) -> str:
+    return f"{db_path}: is a folder, not a database file; set DATABASE_PATH to a file's path"
+
+
+def _check_database_path(db_path: Path) -> None:
+    if db_path.is_dir():
+        raise StorageError(_folder_at(db_path))
+    for folder in db_path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise StorageError(
+                    f"{db_path}: {folder} is a file, not a folder;"
+                    " set DATABASE_PATH to a path inside a folder"
+                )
+            break
+
+
+def _storage_error(db_path: Path, error: OSError | sqlite3.Error) -> StorageError:
+    """One line naming what went wrong where the database is written, and what to do."""
+    full = (
+        error.errno == errno.ENOSPC
+        if isinstance(error, OSError)
+        else error.sqlite_errorcode == sqlite3.SQLITE_FULL
+    )
+    if full:
+        return StorageError(
+            f"{db_path.parent}: the disk is full; free some space there"
+            " or set DATABASE_PATH to another disk"
+        )
+    denied = (
+        error.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+        if isinstance(error, OSError)
+        else error.sqlite_errorcode in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN)
+    )
+    if denied:
+        return StorageError(
+            f"{db_path.parent}: cannot write there; make the folder writable"
+            " or set DATABASE_PATH to a folder you can write"
+        )
+    reason = error.strerror if isinstance(error, OSError) else str(error)
+    return StorageError(f"{db_path}: cannot write the database ({reason})")
+
+
+@contextlib.contextmanager
+def _storage_errors(db_path: Path) -> Iterator[None]:
+    try:
+        yield
+    except (OSError, sqlite3.OperationalError) as error:
+        raise _storage_error(db_path, error) from None
+
+
+@contextlib.contextmanager
+def _building_lock(db_path: Path) -> Iterator[None]:
+    """Hold the database's folder locked, so that concurrent ingests (several bot processes
+    starting at once) build one after the other, and the second finds the first's work done."""
+    with _storage_errors(db_path):
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        folder = os.open(db_path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)
+
+
+def _remove_leftovers(db_path: Path) -> None:
+    """Remove what an ingest killed mid-build left; under the lock, none is still being built."""
+    for leftover in db_path.parent.glob(_LEFTOVER.format(name=db_path.name)):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 @contextlib.contextmanager
 def _temporary_sibling(path: Path) -> Iterator[Path]:
     """A fresh file beside ``path`` (so the final rename stays on one file system)."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
+    prefix, suffix = _LEFTOVER.format(name=path.name).split("*")
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.close(fd)
     building = Path(name)
     try:
@@ -205,53 +418,55 @@ def _temporary_sibling(path: Path) -> Iterator[Path]:
         building.unlink(missing_ok=True)
 
 
-async def _is_current(db_path: Path, sha256: str) -> bool:
-    try:
-        db = await open_archive(db_path)
-    except ArchiveError:
-        return False
-    try:
-        async with db.execute("SELECT sha256, parser_version FROM source") as cursor:
-            rows = await cursor.fetchall()
-    except aiosqlite.DatabaseError:
-        return False
-    finally:
-        await db.close()
-    return [tuple(row) for row in rows] == [(sha256, PARSER_VERSION)]
+# --- building --------------------------------------------------------------------------------
 
 
-async def _counts_in(db_path: Path) -> dict[str, int]:
-    db = await open_archive(db_path)
-    try:
-        return await archive_counts(db)
-    finally:
-        await db.close()
-
-
-async def _write(
-    db: aiosqlite.Connection,
-    archive: Archive,
-    path: Path,
-    sha256: str,
+async def _build(
+    archive_path: Path,
+    stat: os.stat_result,
+    building: Path,
     progress: Callable[[int, int], None] | None,
+) -> tuple[str, dict[str, int], int]:
+    """Write the database; its sha256, counts, and the modification time to give its file."""
+    reader = _PageReader(archive_path)
+    async with aiosqlite.connect(building) as db:
+        # A script runs each statement to its end: a pragma's unread result would otherwise
+        # stay "in progress" and refuse the final commit.
+        await db.executescript(";".join((*_BUILD_PRAGMAS, SCHEMA)))
+        # One transaction: the temporary file is either complete or discarded.
+        await db.execute("BEGIN")
+        try:
+            lines = reader.lines()
+            head, comments = read_page(lines)
+            await _write_head(db, head.post, head.resolution, head.members)
+            counts = await _write_comments(db, comments, reader, stat.st_size, progress)
+        except ArchiveFormatError as error:
+            if reader.blank:
+                raise ArchiveError(f"{archive_path}: the file is empty") from None
+            raise ArchiveFormatError(f"{archive_path}: {error}") from None
+        # The parser stops at the comment form; the hash covers the whole file.
+        for _ in lines:
+            pass
+        counts["members"] = len(head.members)
+        sha256 = reader.sha256.hexdigest()
+        stamp_ns = time.time_ns()
+        await _write_source(db, archive_path, sha256, stat, stamp_ns, counts)
+        await _build_search_index(db)
+        await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        await db.commit()
+    return sha256, counts, stamp_ns
+
+
+async def _write_head(
+    db: aiosqlite.Connection, post: Post, resolution: Resolution, members: Iterable[Member]
 ) -> None:
-    # One transaction: the temporary file is either complete or discarded.
-    await db.execute("BEGIN")
-    cursor = await db.execute(
-        "INSERT INTO source (path, sha256, parser_version, loaded_at) VALUES (?, ?, ?, ?)",
-        (str(path), sha256, PARSER_VERSION, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
-    )
-    source_id = cursor.lastrowid
-    post, resolution = archive.post, archive.resolution
     await db.execute(
-        "INSERT INTO post (source_id, title, date, body) VALUES (?, ?, ?, ?)",
-        (source_id, post.title, post.date.isoformat(), "\n\n".join(post.paragraphs)),
+        "INSERT INTO post (title, date, body) VALUES (?, ?, ?)",
+        (post.title, post.date.isoformat(), "\n\n".join(post.paragraphs)),
     )
     await db.execute(
-        "INSERT INTO resolution (source_id, preamble, resolving_clause, vote, date)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO resolution (preamble, resolving_clause, vote, date) VALUES (?, ?, ?, ?)",
         (
-            source_id,
             resolution.preamble,
             resolution.resolving_clause,
             resolution.vote,
@@ -259,34 +474,63 @@ async def _write(
         ),
     )
     await db.executemany(
-        "INSERT INTO member (source_id, position, name, city) VALUES (?, ?, ?, ?)",
-        [(source_id, m.position, m.name, m.city) for m in archive.members],
+        "INSERT INTO member (position, name, city) VALUES (?, ?, ?)",
+        [(m.position, m.name, m.city) for m in members],
     )
-    total = len(archive.comments)
-    for start in range(0, total, _BATCH):
-        batch = archive.comments[start : start + _BATCH]
-        await db.executemany(
-            "INSERT INTO comment (source_id, id, parent_id, depth, position, kind, author, date,"
-            " body, link_title, link_site) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [_comment_row(source_id, c) for c in batch],
-        )
+
+
+_INSERT_COMMENT = (
+    f"INSERT INTO comment ({', '.join(COMMENT_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(COMMENT_COLUMNS))})"
+)
+
+
+async def _write_comments(
+    db: aiosqlite.Connection,
+    comments: Iterator[Comment],
+    reader: _PageReader,
+    size: int,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, int]:
+    counts = dict.fromkeys((f"{kind.value}s" for kind in CommentKind), 0)
+    while batch := list(itertools.islice(comments, _BATCH)):
+        for comment in batch:
+            counts[f"{comment.kind.value}s"] += 1
+        await db.executemany(_INSERT_COMMENT, map(comment_row, batch))
         if progress is not None:
-            progress(start + len(batch), total)
-    await build_search_index(db)
-    await db.commit()
+            progress(min(reader.bytes_read, size), size)
+    return counts
 
 
-def _comment_row(source_id: int | None, c: Comment) -> tuple[object, ...]:
-    return (
-        source_id,
-        c.id,
-        c.parent_id,
-        c.depth,
-        c.position,
-        c.kind.value,
-        c.author,
-        c.date,
-        c.body,
-        c.link_title,
-        c.link_site,
+async def _write_source(
+    db: aiosqlite.Connection,
+    path: Path,
+    sha256: str,
+    stat: os.stat_result,
+    stamp_ns: int,
+    counts: dict[str, int],
+) -> None:
+    await db.execute(
+        "INSERT INTO source (path, sha256, size, mtime_ns, parser_version, loaded_at, stamp_ns,"
+        " comments, pingbacks, placeholders, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            str(path),
+            sha256,
+            stat.st_size,
+            stat.st_mtime_ns,
+            PARSER_VERSION,
+            dt.datetime.fromtimestamp(stamp_ns / 1e9, dt.UTC).isoformat(timespec="seconds"),
+            stamp_ns,
+            counts["comments"],
+            counts["pingbacks"],
+            counts["placeholders"],
+            counts["members"],
+        ),
     )
+
+
+async def _build_search_index(db: aiosqlite.Connection) -> None:
+    await db.execute(
+        "INSERT INTO comment_fts (comment_fts, rank) VALUES ('hashsize', ?)", (_FTS_HASHSIZE,)
+    )
+    await build_search_index(db)
