@@ -1,4 +1,5 @@
-# Two commands for a newcomer: `make run` starts the bot, `make test` runs the checks.
+# Two commands for a newcomer: `make run` starts the bot, `make test` runs the checks
+# (ruff, mypy over bot/, cogs/ and bench/, then pytest).
 # Each creates the virtual environment it needs on first use.
 PYTHON ?= python3
 VENV := .venv
@@ -25,10 +26,12 @@ ingest: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -30,10 +30,10 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 # The Makefile runs this file as a script, so the repository root is not on sys.path unless the
 # project is installed; the bench must also run from a bare checkout.
@@ -50,6 +50,9 @@ from bot.replay.jobs import JobStore  # noqa: E402
 
 log = logging.getLogger("replay_bench")
 GUILD_ID = 111_111_111_111_111_111
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -90,8 +93,8 @@ def instrument(meter: Meter) -> None:
 
     router.dispatch = timed_dispatch
 
-    def timed(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def timed(method: Callable[P, Awaitable[T]]) -> Callable[P, Coroutine[Any, Any, T]]:
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
             start = time.perf_counter()
             try:
                 return await method(*args, **kwargs)
@@ -100,6 +103,7 @@ def instrument(meter: Meter) -> None:
 
         return wrapper
 
+    # Patched on the class for the whole run: the replay reaches the store only through the bot.
     JobStore.record_part = timed(JobStore.record_part)  # type: ignore[method-assign]
     JobStore.record_header = timed(JobStore.record_header)  # type: ignore[method-assign]
 
