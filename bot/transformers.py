@@ -13,8 +13,8 @@ import discord
 from discord import app_commands
 
 from bot import render
-from bot.archive import queries
-from bot.archive.models import Comment
+from bot.archive import mentions, queries
+from bot.archive.models import Comment, Member
 from bot.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -80,3 +80,28 @@ class CityTransformer(app_commands.Transformer):
             for city, count in await queries.city_counts(_db(interaction))
             if typed in city.casefold()
         ][: render.CHOICES]
+
+
+class MemberTransformer(app_commands.Transformer):
+    """One of the members the resolution names, typed loosely ("hector a") or picked."""
+
+    async def transform(self, interaction: discord.Interaction, value: str) -> Member:
+        member = mentions.find_member(await queries.list_members(_db(interaction)), value)
+        if member is None:
+            raise UserFacingError(
+                f"No member is named {render.quoted_input(value)}. Start typing a first name"
+                " and pick one from the list; `/members` lists them all."
+            )
+        return member
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
+        members = mentions.complete_members(await queries.list_members(_db(interaction)), value)
+        return [
+            app_commands.Choice(
+                name=render.plain_label(f"{m.name} ({m.city})", render.CHOICE_NAME),
+                value=render.truncate_label(m.name, render.CHOICE_NAME),
+            )
+            for m in members[: render.CHOICES]
+        ]
