@@ -97,7 +97,13 @@ class MemberTransformer(app_commands.Transformer):
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
-        members = mentions.complete_members(await queries.list_members(_db(interaction)), value)
+        # With a city already chosen, its members come first: that is whom the user is after.
+        city = getattr(interaction.namespace, "city", None)
+        members = await queries.list_members(_db(interaction))
+        members.sort(
+            key=lambda m: not isinstance(city, str) or m.city.casefold() != city.casefold()
+        )
+        members = mentions.complete_members(members, value)
         return [
             app_commands.Choice(
                 name=render.plain_label(f"{m.name} ({m.city})", render.CHOICE_NAME),

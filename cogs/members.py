@@ -39,6 +39,8 @@ class MembersCog(commands.Cog):
         """List the members named in the resolution, by city, or the comments about one."""
         if name is not None:
             # The member's own record says where they are from, so a city given too adds nothing.
+            # A name common in a large archive has many candidate comments to check: defer first.
+            await interaction.response.defer()
             everyone = await queries.list_members(self.bot.db)
             found = await mentions.mentions_of(self.bot.db, name, everyone)
             await send_embeds(interaction, render.mentions_embeds(name, found))

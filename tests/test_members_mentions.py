@@ -133,6 +133,23 @@ async def test_member_names_autocomplete_with_their_city(world: World) -> None:
     assert everyone[0] == {"name": "Jonah B. (New York City)", "value": "Jonah B."}
 
 
+async def test_member_names_of_the_chosen_city_are_offered_first(world: World) -> None:
+    choices = await world.member.autocomplete(world.channel, "members", "name", "", city="boston")
+    a_names = await world.member.autocomplete(world.channel, "members", "name", "a", city="Boston")
+
+    assert [c["value"] for c in choices[:6]] == [
+        "Ann C.",
+        "Amanda A.",
+        "Alpana M.",
+        "Khury P.-S.",
+        "Madeline B.",
+        "Akunna E.",
+    ]
+    # Names starting with what was typed still come before those that only contain it.
+    assert [c["value"] for c in a_names[:4]] == ["Ann C.", "Amanda A.", "Alpana M.", "Akunna E."]
+    assert a_names[4]["value"] == "Avery W."
+
+
 async def test_an_unknown_name_says_what_to_type(world: World) -> None:
     result = await world.member.slash(world.channel, "members", name="**Ahmed S**")
 

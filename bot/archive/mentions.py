@@ -14,6 +14,7 @@ only, so a lookup stays fast on a large archive without a precomputed table.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -39,6 +40,8 @@ COMMON_WORD_NAMES = frozenset(
 # How much text an excerpt keeps on either side of the name.
 _CONTEXT = 70
 _LETTERS = r"[^\W\d_]+"
+# Candidate comments fetched at a time.
+_BATCH = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +56,20 @@ def fold_accents(text: str) -> str:
 
     Letters whose accent-free form is not a single character (ligatures) are kept as they are.
     """
-    out = []
-    for ch in text:
+    # Most text is ASCII; folding only the non-ASCII runs, each run once, keeps this cheap.
+    return text if text.isascii() else _NON_ASCII.sub(lambda run: _fold_run(run[0]), text)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_run(run: str) -> str:
+    folded = []
+    for ch in run:
         base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        out.append(base if len(base) == 1 else ch)
-    return "".join(out)
+        folded.append(base if len(base) == 1 else ch)
+    return "".join(folded)
 
 
 def _given_and_surname(member: Member) -> tuple[str, str]:
@@ -157,11 +169,13 @@ async def mentions_of(
     pattern = name_pattern(member, members)
     found: list[Mention] = []
     async with db.execute(candidates_sql(), (fts_phrase(member),)) as cursor:
-        async for comment_id, body in cursor:
-            text = unicodedata.normalize("NFC", body)
-            span = first_mention(text, pattern)
-            if span is not None:
-                found.append(Mention(comment_id, *excerpt(text, *span)))
+        # Batches rather than rows: each fetch is a hop to aiosqlite's thread.
+        while rows := await cursor.fetchmany(_BATCH):
+            for comment_id, body in rows:
+                text = unicodedata.normalize("NFC", body)
+                span = first_mention(text, pattern)
+                if span is not None:
+                    found.append(Mention(comment_id, *excerpt(text, *span)))
     return found
 
 
