@@ -32,7 +32,16 @@ EXPECTED = {
 MEMBERS = [
     Member(name, "Somewhere", position)
     for position, name in enumerate(
-        ["Sherry W.", "Keegan O.", "Héctor A.", "Will B.", "Elizabeth W.-F.", "Tom G.", "Tom H."]
+        [
+            "Sherry W.",
+            "Keegan O.",
+            "Héctor A.",
+            "Will B.",
+            "Elizabeth W.-F.",
+            "Tom G.",
+            "Tom H.",
+            "Fermin V.",
+        ]
     )
 ]
 
@@ -58,6 +67,10 @@ def _first(name: str, text: str) -> str | None:
         ("Keegan O.", "McKeegan and Keeganism", None),
         ("Héctor A.", "Hector spoke first", "Hector"),
         ("Héctor A.", "Héctor A. spoke first", "Héctor A."),
+        ("Héctor A.", "HÉCTOR spoke first", "HÉCTOR"),
+        ("Héctor A.", "as héctor a said", "héctor a"),
+        ("Fermin V.", "Fermín V. and Fermín", "Fermín V."),
+        ("Fermin V.", "Fermín said", "Fermín"),
         ("Will B.", "Will the ISO enact measures?", None),
         ("Will B.", "or will it continue", None),
         ("Will B.", "Will B. said it", "Will B."),

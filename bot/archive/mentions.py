@@ -15,6 +15,7 @@ only, so a lookup stays fast on a large archive without a precomputed table.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -52,24 +53,40 @@ class Mention:
 
 
 def fold_accents(text: str) -> str:
-    """Text without accents, one character for one, so positions in it hold in ``text``.
+    """Text without accents, one character for one ("Héctor" gives "Hector").
 
     Letters whose accent-free form is not a single character (ligatures) are kept as they are.
     """
-    # Most text is ASCII; folding only the non-ASCII runs, each run once, keeps this cheap.
-    return text if text.isascii() else _NON_ASCII.sub(lambda run: _fold_run(run[0]), text)
+    return "".join(_fold_char(ch) for ch in text)
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+@functools.cache
+def _fold_char(ch: str) -> str:
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return base if len(base) == 1 else ch
 
 
-@functools.lru_cache(maxsize=4096)
-def _fold_run(run: str) -> str:
-    folded = []
-    for ch in run:
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        folded.append(base if len(base) == 1 else ch)
-    return "".join(folded)
+@functools.cache
+def _accented() -> dict[str, str]:
+    """Each ASCII letter and the Latin letters with accents that fold to it."""
+    found: dict[str, str] = {}
+    for code in itertools.chain(range(0xC0, 0x250), range(0x1E00, 0x1F00)):
+        base = _fold_char(chr(code))
+        if base != chr(code) and base.isascii():
+            found[base] = found.get(base, "") + chr(code)
+    return found
+
+
+def _letters(word: str) -> str:
+    """An accent-free word as a pattern that matches it with or without accents.
+
+    Accents go into the pattern rather than being folded out of every comment: a comment is
+    then searched as it is, which keeps checking many candidates cheap.
+    """
+    accented = _accented()
+    return "".join(
+        f"[{re.escape(ch + accented[ch])}]" if ch in accented else re.escape(ch) for ch in word
+    )
 
 
 def _given_and_surname(member: Member) -> tuple[str, str]:
@@ -84,29 +101,40 @@ def _surname_pattern(surname: str) -> str:
     parts = re.findall(_LETTERS, surname)
     if not parts:
         return ""
-    full = r"[.\s-]*".join(re.escape(part) for part in parts) + r"\.?"
-    return rf"(?:{full}|{re.escape(parts[0][0])}\.?)"
+    full = r"[.\s-]*".join(_letters(part) for part in parts) + r"\.?"
+    return rf"(?:{full}|{_letters(parts[0][0])}\.?)"
+
+
+# Matches nothing: for a name with no form that tells its member apart.
+_NOBODY = re.compile(r"(?!)")
 
 
 def name_pattern(member: Member, members: Sequence[Member]) -> re.Pattern[str]:
-    """The careful pattern for ``member``, to search in :func:`fold_accents` text.
+    """The careful pattern for ``member``, accents or none.
 
     Group ``alone`` is set when only the first name matched; :func:`first_mention` then checks
     that no other surname follows it.
     """
     given, surname = _given_and_surname(member)
-    given_words = r"\s+".join(re.escape(word) for word in given.split())
+    if not given.strip():
+        return _NOBODY
+    given_words = r"\s+".join(_letters(word) for word in given.split())
     forms = []
     surname_re = _surname_pattern(surname)
     if surname_re:
         forms.append(rf"(?i:{given_words}\s+{surname_re})(?!\w)")
     same_given = sum(1 for m in members if _given_and_surname(m)[0].casefold() == given.casefold())
     if same_given == 1 and given.casefold() not in COMMON_WORD_NAMES:
-        shouted = r"\s+".join(re.escape(word.upper()) for word in given.split())
+        shouted = r"\s+".join(_letters(word.upper()) for word in given.split())
         forms.append(rf"(?P<alone>{given_words}|{shouted})(?!\w)")
     if not forms:
-        forms.append(r"(?!)")
-    return re.compile(rf"(?<!\w)(?:{'|'.join(forms)})")
+        return _NOBODY
+    # Every form starts with the first letter: a lookahead for it lets the regex engine skip
+    # ahead to the places worth trying, about twice as fast on long comments.
+    initial = "".join(
+        ch + _accented().get(ch, "") for ch in dict.fromkeys(given[:1].upper() + given[:1].lower())
+    )
+    return re.compile(rf"(?=[{re.escape(initial)}])(?<!\w)(?:{'|'.join(forms)})")
 
 
 # A capitalised word of two letters or more right after a first name: that name belongs to
@@ -115,11 +143,10 @@ _OTHER_SURNAME = re.compile(rf"\s+(?=[^\W\d_]{{2}})(?:{_LETTERS})")
 
 
 def first_mention(text: str, pattern: re.Pattern[str]) -> tuple[int, int] | None:
-    """The [start, end) of the first careful mention in ``text``, or None."""
-    folded = fold_accents(text)
-    for match in pattern.finditer(folded):
+    """The [start, end) of the first careful mention in ``text`` (NFC), or None."""
+    for match in pattern.finditer(text):
         if match.groupdict().get("alone") is not None:
-            after = _OTHER_SURNAME.match(folded, match.end())
+            after = _OTHER_SURNAME.match(text, match.end())
             if after is not None and after[0].lstrip()[0].isupper():
                 continue
         return match.span()
@@ -167,6 +194,8 @@ async def mentions_of(
 ) -> list[Mention]:
     """The comments that mention ``member``, in page order, each with an excerpt."""
     pattern = name_pattern(member, members)
+    if pattern is _NOBODY:
+        return []
     found: list[Mention] = []
     async with db.execute(candidates_sql(), (fts_phrase(member),)) as cursor:
         # Batches rather than rows: each fetch is a hop to aiosqlite's thread.
