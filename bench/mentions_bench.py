@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,11 +33,11 @@ from bot.archive.models import Member  # noqa: E402
 NAMES = ("Member1 B.", "Democracy Q.", "Branch Z.", "Party Z.", "Will X.")
 
 
-async def _time(repeat: int, run: object) -> list[float]:
+async def _time(repeat: int, run: Callable[[], Awaitable[None]]) -> list[float]:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        await run()  # type: ignore[operator]
+        await run()
         times.append(time.perf_counter() - start)
     return times
 
