@@ -5,7 +5,8 @@ member's first name is often also another person's or an English word ("Will the
 A comment counts as mentioning a member only if it writes the member's name with its initial
 ("Sherry W", "Sherry W.", "sherry w"), or the first name alone when no other member has that
 first name, it is not a common word, and it is written as a name (capitalised, a whole word, not
-followed by some other surname). Accents are folded on both sides, so "Hector" finds "Héctor A.".
+followed by some other surname). Accents do not matter either way: "Hector" is Héctor A., and
+"Fermín" would be Fermin V.
 
 Matching runs at query time: FTS finds the comments holding the first name (the tokenizer folds
 case and accents the same way), and the careful pattern is checked in Python on those candidates
@@ -33,15 +34,15 @@ COMMON_WORD_NAMES = frozenset(
         "amber", "april", "art", "bill", "buck", "carol", "chase", "chip", "crystal", "daisy",
         "dawn", "dean", "destiny", "faith", "frank", "gene", "grace", "guy", "hazel", "heather",
         "holly", "hope", "iris", "ivy", "jack", "jade", "joy", "june", "lily", "mark", "max",
-        "may", "miles", "mo", "pat", "pearl", "penny", "peter", "rich", "rob", "robin", "rose",
-        "ruby", "rusty", "sandy", "skip", "sue", "summer", "sunny", "ted", "will", "win",
+        "may", "miles", "pat", "pearl", "penny", "rich", "rob", "robin", "rose", "ruby", "rusty",
+        "sandy", "skip", "sue", "summer", "sunny", "will", "win",
     }
 )  # fmt: skip
 
 # How much text an excerpt keeps on either side of the name.
 _CONTEXT = 70
 _LETTERS = r"[^\W\d_]+"
-# Candidate comments fetched at a time.
+# Candidate comments fetched at a time: few thread hops, bounded memory.
 _BATCH = 2_000
 
 
