@@ -14,8 +14,8 @@ import discord
 from discord import app_commands
 
 from bot import render
-from bot.archive import outline, queries
-from bot.archive.models import Comment
+from bot.archive import mentions, outline, queries
+from bot.archive.models import Comment, Member
 from bot.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -41,8 +41,7 @@ class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
             raise UserFacingError(render.missing_comment(comment_id, nearest, last))
         return comment
 
-    # discord.py types the value as int | float | str for every option type; ours is a string.
-    async def autocomplete(  # type: ignore[override]
+    async def autocomplete(  # type: ignore[override]  # discord.py: value int | float | str
         self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
         # "３.２" and "03" complete as the ids they stand for; anything else as typed. A stray
@@ -68,8 +67,7 @@ class CityTransformer(app_commands.Transformer["ArchiveBot"]):
             f" The cities in the list are: {known}."
         )
 
-    # discord.py types the value as int | float | str for every option type; ours is a string.
-    async def autocomplete(  # type: ignore[override]
+    async def autocomplete(  # type: ignore[override]  # discord.py: value int | float | str
         self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
         typed = value.strip().casefold()
@@ -78,3 +76,34 @@ class CityTransformer(app_commands.Transformer["ArchiveBot"]):
             for city, count in await queries.city_counts(interaction.client.db)
             if typed in city.casefold()
         ][: render.CHOICES]
+
+
+class MemberTransformer(app_commands.Transformer["ArchiveBot"]):
+    """One of the members the resolution names, typed loosely ("hector a") or picked."""
+
+    async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> Member:
+        member = mentions.find_member(await queries.list_members(interaction.client.db), value)
+        if member is None:
+            raise UserFacingError(
+                f"No member is named {render.quoted_input(value)}. Start typing a first name"
+                " and pick one from the list; `/members` lists them all."
+            )
+        return member
+
+    async def autocomplete(  # type: ignore[override]  # discord.py: value int | float | str
+        self, interaction: discord.Interaction[ArchiveBot], value: str
+    ) -> list[app_commands.Choice[str]]:
+        # With a city already chosen, its members come first: that is whom the user is after.
+        city = getattr(interaction.namespace, "city", None)
+        members = await queries.list_members(interaction.client.db)
+        members.sort(
+            key=lambda m: not isinstance(city, str) or m.city.casefold() != city.casefold()
+        )
+        members = mentions.complete_members(members, value)
+        return [
+            app_commands.Choice(
+                name=render.plain_label(f"{m.name} ({m.city})", render.CHOICE_NAME),
+                value=render.truncate_label(m.name, render.CHOICE_NAME),
+            )
+            for m in members[: render.CHOICES]
+        ]

@@ -1,4 +1,5 @@
-"""/members: the members the resolution names, grouped by city, or those of one city."""
+"""/members: the members the resolution names, grouped by city, those of one city, or one member
+and the comments that mention them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.archive import queries
+from bot.archive import mentions, queries
+from bot.archive.models import Member
 from bot.replies import send_embeds
-from bot.transformers import CityTransformer
+from bot.transformers import CityTransformer, MemberTransformer
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -24,13 +26,25 @@ class MembersCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="members")
-    @app_commands.describe(city="Only the members from this city")
+    @app_commands.describe(
+        city="Only the members from this city",
+        name="One member, and the comments that mention them",
+    )
     async def members(
         self,
         interaction: discord.Interaction[ArchiveBot],
         city: app_commands.Transform[str, CityTransformer] | None = None,
+        name: app_commands.Transform[Member, MemberTransformer] | None = None,
     ) -> None:
-        """List the members named in the resolution, by city."""
+        """List the members named in the resolution, by city, or the comments about one."""
+        if name is not None:
+            # The member's own record says where they are from, so a city given too adds nothing.
+            # A name common in a large archive has many candidate comments to check: defer first.
+            await interaction.response.defer()
+            everyone = await queries.list_members(self.bot.db)
+            found = await mentions.mentions_of(self.bot.db, name, everyone)
+            await send_embeds(interaction, render.mentions_embeds(name, found))
+            return
         members = await queries.list_members(self.bot.db, city)
         counts = await queries.city_counts(self.bot.db)
         await send_embeds(interaction, render.members_embeds(members, counts, city))

@@ -202,7 +202,7 @@ def test_help_lists_every_command_with_its_options(console_env):
     for command in (
         "/about",
         "/comment id:<text>",
-        "/members [city:<text>]",
+        "/members [city:<text>] [name:<text>]",
         "/search query:<text>",
     ):
         assert f"\n{command}\n" in f"\n{listing}"

@@ -21,6 +21,7 @@ from bot.render.embeds import (
     comment_choice,
     comment_embeds,
     members_embeds,
+    mentions_embeds,
     resolution_embeds,
 )
 from bot.render.limits import (
@@ -88,6 +89,7 @@ __all__ = [
     "label",
     "long_date",
     "members_embeds",
+    "mentions_embeds",
     "neutralise_mentions",
     "plain_label",
     "normalise_query",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.archive.mentions import Mention
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 from bot.render.limits import (
     CHOICE_NAME,
@@ -27,7 +28,7 @@ from bot.render.limits import (
     split_text,
     truncate_label,
 )
-from bot.render.markdown import escape_archive_text
+from bot.render.markdown import bold_spans, escape_archive_text
 from bot.render.text import compact_ids, first_line, label, long_date, plural
 
 PLACEHOLDER_TEXT = (
@@ -161,6 +162,46 @@ def members_embeds(
         title = "Members"
         summary = f"No members in {label(city)}."
     return _build_embeds(title, summary, fields)
+
+
+# Mentions shown with an excerpt; beyond that a member's mentions are listed by id only, so that
+# a name spoken of everywhere still answers in a message or two.
+MENTION_EXCERPTS = 15
+# Ids listed for a member spoken of in very many comments; the rest are counted.
+MENTION_IDS = 400
+
+
+def mentions_embeds(member: Member, mentions: Sequence[Mention]) -> list[discord.Embed]:
+    """A member and the comments that mention them: ids with an excerpt, the name in bold.
+
+    Past :data:`MENTION_EXCERPTS` the ids alone are listed (compactly, at most
+    :data:`MENTION_IDS`, then a count), so the answer stays short however often a name occurs.
+    """
+    name = label(member.name)
+    intro = f"{name}, {label(member.city)}: one of the members the resolution names."
+    if not mentions:
+        text = (
+            f"{intro}\n\nNo comment mentions {name} by name (the name with its initial, or the"
+            " first name alone when no other member has it)."
+        )
+        return _build_embeds(f"Comments mentioning {name}", text)
+    ids = [mention.comment_id for mention in mentions]
+    text = (
+        f"{intro}\n\n{plural(len(mentions), 'comment')}"
+        f" {'mentions' if len(mentions) == 1 else 'mention'} {name}, in page order."
+        f" Open one with `/comment id:{ids[0]}`."
+    )
+    if len(mentions) > MENTION_EXCERPTS:
+        listed = compact_ids(ids[:MENTION_IDS])
+        more = len(ids) - MENTION_IDS
+        if more > 0:
+            listed += f", and {plural(more, 'comment')} more"
+        text += f"\n\n**All of them**\n{listed}\n\nThe first {MENTION_EXCERPTS}, with excerpts:"
+    fields = [
+        _Field(mention.comment_id, bold_spans(mention.excerpt, [mention.highlight]))
+        for mention in mentions[:MENTION_EXCERPTS]
+    ]
+    return _build_embeds(f"Comments mentioning {name}", text, fields)
 
 
 def _context_line(ancestor: Comment) -> str:
