@@ -237,11 +237,15 @@ def catalog() -> CommandCatalog:
         ("sample hello", {"word": "hello"}),
         ("Sample hello", {"word": "hello"}),
         ("sample two words", {"word": "two words"}),
-        ('sample word:"a: b" count:3', {"word": "a: b", "count": 3}),
-        ("sample count:-2 hi", {"word": "hi", "count": -2}),
+        # An option's text runs to the next option, quotes included, as Discord sends it.
+        ('sample word:"a: b" count:3', {"word": '"a: b"', "count": 3}),
+        ("sample word:a: b count:3", {"word": "a: b", "count": 3}),
+        ('sample "two words" -not', {"word": '"two words" -not'}),
+        ("sample hi count:-2", {"word": "hi", "count": -2}),
+        ("sample x discount:3", {"word": "x discount:3"}),
         ("sample x ratio:0.25 loud:yes", {"word": "x", "ratio": 0.25, "loud": True}),
         ("sample x loud:OFF colour:blue", {"word": "x", "loud": False, "colour": "b"}),
-        ("sample 'unclosed quote", {"word": "unclosed quote"}),
+        ("sample 'unclosed quote", {"word": "'unclosed quote"}),
     ],
 )
 def test_a_typed_line_becomes_typed_options(catalog, line, options):
@@ -260,7 +264,7 @@ def test_a_typed_line_becomes_typed_options(catalog, line, options):
         ("sample x word:y", "word: is given twice (once by name, once as plain text)."),
         ("sample x count:1 count:2", "count: is given twice."),
         ("sample x count:", "count: needs a value after the colon."),
-        ("sample x size:2", "/sample has no option size: (it takes word:, count:, ratio:, loud:,"),
+        ("sample size:2", "/sample has no option size: (it takes word:, count:, ratio:, loud:,"),
         ("other", "There is no /other command."),
     ],
 )
