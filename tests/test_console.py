@@ -46,9 +46,9 @@ def console(env: dict[str, str], *lines: str) -> subprocess.CompletedProcess[str
     )
 
 
-def transcript(run: subprocess.CompletedProcess[str]) -> dict[str, str]:
-    """Each command's output, keyed by the command line as typed."""
-    assert run.returncode == 0, run.stderr
+def transcript(run: subprocess.CompletedProcess[str], status: int = 0) -> dict[str, str]:
+    """Each command's output, keyed by the command line as typed; ``status`` is the exit status."""
+    assert run.returncode == status, run.stderr
     assert "Traceback" not in run.stdout + run.stderr
     blocks = {}
     for block in run.stdout.split("\n> "):
@@ -121,11 +121,15 @@ def test_a_thread_replay_arrives_in_full_before_the_prompt_returns(console_env):
 
     replay = out["/thread id:3"]
     lines = replay.splitlines()
-    assert lines[0] == "TestBot (only you can see this)"
-    # The thread's mention shows as its name, as in the Discord client.
-    assert lines[1].startswith(
+    # In the order it happened: the thread, the comments, then the answer edited to say so.
+    assert lines[0].startswith("TestBot started a thread: #3 · To all those on the left.")
+    assert lines[-3:-1] == ["── #general ──", "TestBot (only you can see this)"]
+    # The thread's mention shows as its name, as in the Discord client; the name is cut short
+    # with "…", and no full stop follows it.
+    assert lines[-1].startswith(
         "  Done: comment **3** and the 16 replies under it are in #3 · To all those on the left."
     )
+    assert lines[-1].endswith("committed…")
     assert "TestBot started a thread: #3 · To all those on the left." in replay
     assert "── #3 · To all those on the left." in replay
     assert "Started by @you." in replay
@@ -134,8 +138,7 @@ def test_a_thread_replay_arrives_in_full_before_the_prompt_returns(console_env):
     assert (len(posted), posted[0], posted[-1]) == (17, "3", "3.3")
     assert "  ↪ reply to “3.1 · depth 2”\n  **3.1.1** · depth 3" in replay
     assert "  ↪ reply to “3 · depth 1”\n  **3.3** · depth 2" in replay
-    # The next command's output is marked as back in the channel.
-    assert out["/about"].startswith("── #general ──\nTestBot (only you can see this)")
+    assert out["/about"].startswith("TestBot (only you can see this)")
 
 
 def test_user_mistakes_get_one_line_and_the_console_carries_on(console_env):
@@ -151,7 +154,8 @@ def test_user_mistakes_get_one_line_and_the_console_carries_on(console_env):
         "quit",
         "/about",
     )
-    out = transcript(run)
+    # A script can tell that some of its commands failed.
+    out = transcript(run, status=1)
 
     assert out["/nope"] == "✗ There is no /nope command. Type `help` to list the commands."
     assert out["/search foo:bar"].startswith("✗ /search has no option foo: (it takes query:).")
