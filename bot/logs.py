@@ -50,7 +50,9 @@ class RedactTokens(logging.Filter):
         redacted = self.redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
-        if record.exc_info and not record.exc_text:
-            # Formatters reuse exc_text when it is set, so the redacted traceback is what shows.
-            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+        if record.exc_info:
+            # Formatters reuse exc_text when it is set, so the redacted traceback is what shows
+            # (another handler may have formatted it already).
+            traceback = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self.redact(traceback)
         return True
