@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import aiohttp
 import discord
 from dotenv import load_dotenv
 
 from bot import create_bot
 from bot.archive.store import ArchiveError, IngestReport, ingest
 from bot.config import ConfigError, Settings
+from bot.logs import setup_logging
 
 MISSING_TOKEN = (
     "archive-bot: DISCORD_TOKEN is not set. Put it in .env (copy .env.example) or the"
@@ -47,28 +50,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
     except ConfigError as error:
         parser.exit(2, f"archive-bot: {error}\n")
-    discord.utils.setup_logging(level=settings.logging_level)
+    setup_logging(settings.logging_level, settings.token)
+    if settings.token is None and args.task in (None, "sync"):
+        parser.exit(2, MISSING_TOKEN + "\n")
+    try:
+        return _perform(args.task, settings, args)
+    except KeyboardInterrupt:
+        print("archive-bot: stopped (Ctrl-C).", file=sys.stderr)
+        return 130
+    except Exception as error:
+        problem = failure(error)
+        if problem is None:
+            raise  # a bug: its traceback is what helps
+        print(f"archive-bot: {problem}", file=sys.stderr)
+        return 1
 
-    if args.task == "ingest":
+
+def _perform(task: str | None, settings: Settings, args: argparse.Namespace) -> int:
+    if task == "ingest":
         return _ingest(settings, args.path or settings.archive_path)
-    if args.task == "console":
+    if task == "console":
         # Imported on demand: only the console needs the simulated Discord behind it.
         from bot.console import main as console_main
 
         return console_main(settings)
-    if settings.token is None:
-        parser.exit(2, MISSING_TOKEN + "\n")
-    try:
-        asyncio.run(_sync(settings) if args.task == "sync" else _run(settings))
-    except ArchiveError as error:
-        parser.exit(1, f"archive-bot: {error}\n")
-    except discord.LoginFailure:
-        parser.exit(
-            1, "archive-bot: Discord rejected DISCORD_TOKEN; reset it in the Developer Portal.\n"
-        )
-    except KeyboardInterrupt:
-        pass
+    asyncio.run(_sync(settings) if task == "sync" else _run(settings))
     return 0
+
+
+def failure(error: Exception) -> str | None:
+    """One line naming what went wrong and what to do, or None for a bug."""
+    # Order matters: aiohttp's connection errors are OSErrors too.
+    if isinstance(error, ArchiveError):
+        return str(error)
+    if isinstance(error, discord.LoginFailure):
+        return "Discord rejected DISCORD_TOKEN; reset it in the Developer Portal (Bot page)."
+    if isinstance(error, aiohttp.ClientError | TimeoutError | discord.GatewayNotFound):
+        return f"cannot reach Discord ({error or type(error).__name__}); check the network."
+    if isinstance(error, discord.ConnectionClosed):
+        return f"Discord closed the connection (code {error.code}); try again in a minute."
+    if isinstance(error, discord.HTTPException):
+        return f"Discord answered {error.status} ({error.text or 'no reason'}); try again later."
+    if isinstance(error, sqlite3.Error):
+        return (
+            f"a database failed ({error}); check DATABASE_PATH and JOBS_DATABASE_PATH point to"
+            " files in a folder you can write to (the archive database is rebuilt when deleted)."
+        )
+    if isinstance(error, FileExistsError | NotADirectoryError) and error.filename:
+        return (
+            f"{error.filename} is a file, where a folder is needed; check ARCHIVE_PATH,"
+            " DATABASE_PATH and JOBS_DATABASE_PATH (.env or the environment)."
+        )
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return (
+            f"{where}{error.strerror or error}; check ARCHIVE_PATH, DATABASE_PATH and"
+            " JOBS_DATABASE_PATH (.env or the environment)."
+        )
+    return None
 
 
 async def _run(settings: Settings) -> None:
@@ -90,9 +129,6 @@ def _ingest(settings: Settings, path: Path) -> int:
     progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     try:
         report = asyncio.run(ingest(path, settings.database_path, progress=progress))
-    except ArchiveError as error:
-        print(f"archive-bot: {error}", file=sys.stderr)
-        return 1
     finally:
         if progress is not None:
             progress.finish()

@@ -1,7 +1,9 @@
 """Read a typed line the way Discord's command box does, using the bot's own command tree.
 
 ``/search query:snitch`` names an option; ``/search snitch`` fills the first option, as typing
-straight after a command's name does in Discord; quotes keep spaces and colons inside one value.
+straight after a command's name does in Discord. An option's text runs up to the next option of
+that command (`` here:``), quotes included, because that is what Discord sends: so
+``/search query:"democratic centralism" -lenin`` searches for the phrase, as the README shows.
 The tree supplies option names, types, choices and descriptions, so the console needs no list
 of its own and stays in step with the cogs.
 """
@@ -17,9 +19,9 @@ from discord import app_commands
 
 OptionValue = str | int | float | bool
 
-# An optional `name:` then a value: "quoted", 'quoted', or a bare word. An unclosed quote runs
-# to the end of the line, which is almost always what the typist meant.
-_TOKEN = re.compile(r"""(?:(?P<name>[^\W\d][\w-]*):)?(?P<value>"[^"]*(?:"|$)|'[^']*(?:'|$)|\S*)""")
+# What looks like an option's name at the start of the text: a typo there (`/members cty:Boston`)
+# is reported rather than taken as text.
+_LEADING_NAME = re.compile(r"(?P<name>[^\W\d][\w-]*):")
 _INTEGER = re.compile(r"[-+]?\d+")
 _BOOLEANS = {
     **dict.fromkeys(("true", "yes", "on", "1"), True),
@@ -66,29 +68,31 @@ class CommandCatalog:
         name, rest = self._split_name(line.strip())
         command = self._commands[name]
         params = {p.display_name: p for p in command.parameters}
+        leading = _LEADING_NAME.match(rest.lstrip())
+        if leading and leading["name"] not in params:
+            raise InputError(
+                f"/{name} has no option {leading['name']}: (it takes {_option_list(command)})."
+                " For text that starts with a word and a colon, name the option first."
+            )
         named: dict[str, str] = {}
-        positional: list[str] = []
-        for option, value in _tokens(rest):
+        plain: str | None = None
+        for option, typed in _segments(rest, params):
+            value = typed.strip()
             if option is None:
-                positional.append(value)
-            elif option not in params:
-                raise InputError(
-                    f"/{name} has no option {option}: (it takes {_option_list(command)})."
-                    " Put text with a colon in quotes."
-                )
+                plain = value
             elif option in named:
                 raise InputError(f"{option}: is given twice.")
             elif not value:
                 raise InputError(f"{option}: needs a value after the colon.")
             else:
                 named[option] = value
-        if positional:
+        if plain is not None:
             if not command.parameters:
                 raise InputError(f"/{name} takes no options.")
             first = command.parameters[0].display_name
             if first in named:
                 raise InputError(f"{first}: is given twice (once by name, once as plain text).")
-            named = {first: " ".join(positional), **named}
+            named = {first: plain, **named}
         missing = [
             p.display_name for p in command.parameters if p.required and p.display_name not in named
         ]
@@ -115,6 +119,35 @@ class CommandCatalog:
                 raise _unknown(name)
             return _describe(name, self._commands[name])
         return "\n\n".join(_describe(n, c) for n, c in self._commands.items())
+
+    def value_at_cursor(self, before: str) -> tuple[str, str, int] | None:
+        """(command, option, where its text starts) when ``before`` ends in an option's text.
+
+        Only for options the bot autocompletes (ids, cities): their values come from the bot.
+        """
+        slash = len(before) - len(before.lstrip().removeprefix("/"))
+        try:
+            name, rest = self._split_name(before[slash:])
+        except InputError:
+            return None
+        command = self._commands[name]
+        spans = _spans(rest, [p.display_name for p in command.parameters])
+        if not spans or not command.parameters:
+            return None
+        option, start, _ = spans[-1]
+        param = next(
+            p
+            for p in command.parameters
+            if p.display_name == (option or command.parameters[0].display_name)
+        )
+        if not param.autocomplete:
+            return None
+        offset = len(before) - len(rest)
+        return (
+            name,
+            param.display_name,
+            offset + start + (len(rest[start:]) - len(rest[start:].lstrip())),
+        )
 
     def completions(self, before: str) -> list[str]:
         """Ways to finish the last word of ``before`` (the line up to the cursor)."""
@@ -144,25 +177,26 @@ def _lookup(
     return node if isinstance(node, app_commands.Command) else None
 
 
-def _tokens(text: str) -> list[tuple[str | None, str]]:
-    tokens = []
-    position = 0
-    while (position := _skip_spaces(text, position)) < len(text):
-        match = _TOKEN.match(text, position)
-        assert match is not None  # the value alternative matches any non-space character
-        position = match.end()
-        tokens.append((match["name"], _unquote(match["value"])))
-    return tokens
+def _segments(text: str, options: Iterable[str]) -> list[tuple[str | None, str]]:
+    """``text`` cut before each `` name:`` of a known option: (name, its text), in typed order.
+
+    Text before the first option is the plain text that fills the first option (name None).
+    """
+    return [(name, text[start:end]) for name, start, end in _spans(text, options)]
 
 
-def _skip_spaces(text: str, position: int) -> int:
-    return len(text) - len(text[position:].lstrip())
-
-
-def _unquote(value: str) -> str:
-    if value[:1] in "\"'" and value:
-        return value[1:-1] if len(value) > 1 and value[-1] == value[0] else value[1:]
-    return value
+def _spans(text: str, options: Iterable[str]) -> list[tuple[str | None, int, int]]:
+    """Where each option's text lies in ``text``, as (name, start, end); as typed, not stripped."""
+    names = "|".join(re.escape(name) for name in options)
+    starts = list(re.finditer(rf"(?:^|(?<=\s))(?P<name>{names}):", text)) if names else []
+    head_end = starts[0].start() if starts else len(text)
+    spans: list[tuple[str | None, int, int]] = (
+        [(None, 0, head_end)] if text[:head_end].strip() else []
+    )
+    ends = [match.start() for match in starts[1:]] + [len(text)]
+    # Without options there is no end to pair: zip stops at the shorter list.
+    spans += [(m["name"], m.end(), end) for m, end in zip(starts, ends, strict=False)]
+    return spans
 
 
 def _convert(param: app_commands.Parameter, raw: str) -> OptionValue:

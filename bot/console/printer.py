@@ -18,6 +18,9 @@ import discord
 # mentions. Bold markers are matched in the same pass so that an escaped "\*\*" stays literal.
 _MARKUP = re.compile(r"\\([!-/:-@\[-`{-~])|\*\*|\u200b")
 _SUMMARY = 60
+_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# The margin a wrapped line keeps: indentation, the frame of an embed, quote marks, a bullet.
+_MARGIN = re.compile(r"[ │>•↪]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,7 @@ def format_message(
         lines.append(style.dim(f"↪ reply to {parent}"))
     if message.content:
         # Mentions as the client shows them: "#general", "@you".
-        lines += style.markdown(message.clean_content).splitlines()
+        lines += style.markdown(_content(message)).splitlines()
     for embed in message.embeds:
         lines += _embed_lines(embed, style)
     lines += _component_lines(message.components, style)
@@ -92,6 +95,63 @@ def format_message(
         # Deferred and never answered: Discord keeps showing the placeholder.
         lines.append(style.dim(f"{message.author.display_name} is thinking…"))
     return "\n".join(lines[:1] + [f"  {line}".rstrip() for line in lines[1:]])
+
+
+def _content(message: discord.Message) -> str:
+    """The text as the client shows it, mentions by name ("#general", "@you")."""
+    text = message.clean_content
+    # A channel's name cut short ends in "…"; the client shows the mention as a pill, so a full
+    # stop after it reads well there but as "…." here.
+    for channel in message.channel_mentions:
+        if channel.name.endswith("…"):
+            text = text.replace(f"#{channel.name}.", f"#{channel.name}")
+    return text
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` with each line folded to ``width`` columns between words, never inside one.
+
+    Folded parts keep the line's margin (indentation, "│ " and "> " marks), so a paragraph of an
+    embed stays inside its frame; escape codes take no columns. A word longer than the line
+    stays whole: a cut URL or id could not be copied.
+    """
+    return "\n".join(part for line in text.split("\n") for part in _fold(line, width))
+
+
+def _fold(line: str, width: int) -> list[str]:
+    plain = _ESCAPE.sub("", line)
+    if len(plain) <= width:
+        return [line]
+    margin = _MARGIN.match(plain)
+    assert margin is not None  # the margin may be empty, never missing
+    # Under a bullet or an arrow, continued text lines up with the text, not the mark.
+    indent = re.sub("[•↪]", " ", margin[0])
+    cut = _index_after(line, len(margin[0]))
+    parts: list[str] = []
+    current, used, fresh = line[:cut], len(margin[0]), True
+    for word in line[cut:].split(" "):
+        columns = len(_ESCAPE.sub("", word))
+        if fresh:
+            current, used = current + word, used + columns
+        elif used + 1 + columns > width:
+            parts.append(current)
+            current, used = indent + word, len(indent) + columns
+        else:
+            current, used = f"{current} {word}", used + 1 + columns
+        fresh = False
+    return [*parts, current]
+
+
+def _index_after(line: str, columns: int) -> int:
+    """Where in ``line`` the first ``columns`` visible characters end, escape codes skipped."""
+    index = 0
+    while True:
+        if escape := _ESCAPE.match(line, index):
+            index = escape.end()
+        elif columns == 0 or index == len(line):
+            return index
+        else:
+            index, columns = index + 1, columns - 1
 
 
 def _embed_lines(embed: discord.Embed, style: Style) -> list[str]:

@@ -1,8 +1,19 @@
-"""The read-eval-print loop: a simulated server with the real bot, fed one typed line at a time."""
+"""The read-eval-print loop: a simulated server with the real bot, fed one typed line at a time.
+
+The bot and SimCord run on an event loop in a thread of their own, while the main thread reads
+lines. Reading blocks, and two things must happen during it: Tab asks the bot for the ids and
+cities it would suggest (so its loop must be free to answer), and Ctrl-C must clear the line
+(Python delivers signals to the main thread only, and asyncio's own Ctrl-C handler would
+instead cancel the whole session at its next step).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import shutil
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 
 import discord
@@ -17,7 +28,7 @@ from bot.console.session import Session
 BANNER = """\
 archive-bot console: the real bot in a simulated Discord, no token or network needed.
 You are "you" in #general. Try /about, /search snitch, /thread 3; `help` lists everything,
-`click <label>` presses a button, `quit` or Ctrl-D leaves."""
+`click <label>` presses a button, Tab completes, `quit` or Ctrl-D leaves."""
 
 # How long SimCord lets the bot work, in real seconds, before a command counts as stuck. It also
 # decides which sleeps SimCord runs for real (the shorter ones) and which wait for the virtual
@@ -28,13 +39,65 @@ SETTLE_TIMEOUT = 1.0
 # than any pause or retry wait of a replay.
 STEP = 30.0
 PATIENCE = 120.0
+# Tab waits this long for the bot's suggestions; a bot that takes longer offers none.
+COMPLETION_TIMEOUT = 2.0
+# Closing the bot and the simulation; past this the process leaves without them.
+CLOSE_TIMEOUT = 10.0
 
 
-async def run(settings: Settings, interactive: bool) -> None:
-    """Start the bot in a fresh simulated server and run typed lines until the input ends."""
-    assert settings.dev_guild_id is not None
+def run(settings: Settings, interactive: bool) -> bool:
+    """Start the bot in a fresh simulated server and run typed lines until the input ends.
+
+    True when every command succeeded. Ctrl-C while a command runs stops that command.
+    """
+    loop = asyncio.new_event_loop()
+    started: concurrent.futures.Future[Session] = concurrent.futures.Future()
+    leave = asyncio.Event()
+    width = shutil.get_terminal_size().columns if interactive else None
+    thread = threading.Thread(
+        target=loop.run_until_complete,
+        args=(_serve(settings, interactive, width, started, leave),),
+        name="archive-bot-console",
+        daemon=True,
+    )
     if interactive:
         print("Starting the bot…", file=sys.stderr)
+    thread.start()
+    try:
+        session = started.result()
+        if interactive:
+            print(BANNER)
+        for line in _lines(interactive, session, loop):
+            if not interactive:
+                # Echoed so that a scripted run reads as a transcript.
+                print(f"> {line}")
+            command = asyncio.run_coroutine_threadsafe(session.handle(line), loop)
+            try:
+                if not command.result():
+                    break
+            except KeyboardInterrupt:
+                command.cancel()
+                if not interactive:
+                    raise
+                print("(stopped)")
+            print()
+        return not session.failed
+    finally:
+        loop.call_soon_threadsafe(leave.set)
+        thread.join(CLOSE_TIMEOUT)
+        if not thread.is_alive():
+            loop.close()
+
+
+async def _serve(
+    settings: Settings,
+    interactive: bool,
+    width: int | None,
+    started: concurrent.futures.Future[Session],
+    leave: asyncio.Event,
+) -> None:
+    """Run the bot in SimCord, hand the session to the reading thread, and wait to be told to go."""
+    assert settings.dev_guild_id is not None
     bot = create_bot(settings)
     try:
         async with simcord.run(bot, check_errors=False, settle_timeout=SETTLE_TIMEOUT) as env:
@@ -48,17 +111,20 @@ async def run(settings: Settings, interactive: bool) -> None:
                 bot.tree, you.available_commands(channel), guild=discord.Object(guild.id)
             )
             session = Session(
-                env, channel, you, catalog, Style(colour=interactive), _replays_done(env, bot)
+                env,
+                channel,
+                you,
+                catalog,
+                Style(colour=interactive),
+                _replays_done(env, bot),
+                width,
             )
-            if interactive:
-                print(BANNER)
-            for line in _lines(interactive, catalog):
-                if not interactive:
-                    # Echoed so that a scripted run reads as a transcript.
-                    print(f"> {line}")
-                if not await session.handle(line):
-                    break
-                print()
+            started.set_result(session)
+            await leave.wait()
+    except BaseException as error:
+        if started.done():
+            raise
+        started.set_exception(error)
     finally:
         await bot.close()
 
@@ -84,14 +150,14 @@ def _replays_done(env: simcord.Env, bot: ArchiveBot) -> Callable[[], Awaitable[b
     return wait
 
 
-def _lines(interactive: bool, catalog: CommandCatalog) -> Iterator[str]:
+def _lines(interactive: bool, session: Session, loop: asyncio.AbstractEventLoop) -> Iterator[str]:
     """Typed lines: with editing and tab completion on a terminal, plain from a pipe."""
     if not interactive:
         for line in sys.stdin:
             if line.strip():
                 yield line.rstrip("\n")
         return
-    _enable_completion(catalog)
+    _enable_completion(session, loop)
     while True:
         try:
             line = input("> ")
@@ -106,21 +172,47 @@ def _lines(interactive: bool, catalog: CommandCatalog) -> Iterator[str]:
             yield line
 
 
-def _enable_completion(catalog: CommandCatalog) -> None:
+def _enable_completion(session: Session, loop: asyncio.AbstractEventLoop) -> None:
     try:
         import readline
     except ImportError:  # Windows without pyreadline: typing still works, without completion.
         return
     verbs = ["help ", "click ", "select ", "quit "]
+    offered: list[str] = []
 
     def complete(text: str, state: int) -> str | None:
-        before = readline.get_line_buffer()[: readline.get_endidx()]
-        options = catalog.completions(before)
-        if " " not in before:
-            options += [v for v in verbs if v.startswith(before)]
-        return options[state] if state < len(options) else None
+        # Readline asks for one match at a time (state 0, 1, ...): work them out on the first.
+        if state == 0:
+            before = readline.get_line_buffer()[: readline.get_endidx()]
+            offered[:] = _completions(session, loop, before, readline.get_begidx())
+            if " " not in before:
+                offered.extend(v for v in verbs if v.startswith(before))
+        return offered[state] if state < len(offered) else None
 
     # Only spaces separate words, so "/sea" and "query:" complete as whole words.
     readline.set_completer_delims(" ")
     readline.set_completer(complete)
     readline.parse_and_bind("tab: complete")
+
+
+def _completions(
+    session: Session, loop: asyncio.AbstractEventLoop, before: str, word_start: int
+) -> list[str]:
+    """Ways to finish the word that starts at ``word_start``: names, or the bot's suggestions."""
+    target = session.catalog.value_at_cursor(before)
+    if target is None:
+        return session.catalog.completions(before)
+    command, option, value_start = target
+    typed = before[value_start:]
+    suggest = asyncio.run_coroutine_threadsafe(session.autocomplete(command, option, typed), loop)
+    try:
+        values = suggest.result(COMPLETION_TIMEOUT)
+    except Exception:  # a slow or failing autocomplete offers nothing, as in Discord
+        suggest.cancel()
+        return []
+    # Readline replaces the word being completed: from the option's name when it is in that
+    # word ("city:Bos"), else from inside the value ("New Y" completes "Y").
+    if value_start >= word_start:
+        return [before[word_start:value_start] + value for value in values]
+    done = before[value_start:word_start]
+    return [value[len(done) :] for value in values if value.startswith(done)]
