@@ -316,29 +316,51 @@ class Terminal:
             self.output += os.read(self.fd, 65536).decode("utf-8", "replace")
         return re.sub(r"\x1b\[[0-9;]*m", "", self.output)
 
+    def prompt(self, timeout: float = 30) -> None:
+        """Wait until the console shows its prompt again, ready for the next line."""
+        import select
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not self.output.endswith("\n> "):
+            ready, _, _ = select.select([self.fd], [], [], max(0, deadline - time.monotonic()))
+            if not ready:
+                raise AssertionError(f"no prompt came; got {self.output[-2000:]!r}")
+            self.output += os.read(self.fd, 65536).decode("utf-8", "replace")
+
     def type(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
 
     def wait(self) -> int:
+        # Keep reading, as a terminal does: a console writing into a full pty would never end.
+        try:
+            while chunk := os.read(self.fd, 65536):
+                self.output += chunk.decode("utf-8", "replace")
+        except OSError:  # EIO: the console closed its end
+            pass
         _, status = os.waitpid(self.pid, 0)
         return os.waitstatus_to_exitcode(status)
 
 
-@pytest.mark.xfail(
-    reason="unsettled: in a pty the line after Ctrl-C is sometimes lost", strict=False
-)
 def test_ctrl_c_clears_the_line_and_the_console_goes_on(console_env):
     terminal = Terminal(console_env)
     terminal.read_until("\n> ")
     terminal.type("/comment id:9")
+    terminal.read_until("/comment id:9")  # shown: the console is reading this line
+    # As a person would, some time after the last key: a SIGINT that lands while readline is
+    # still echoing a key (not waiting for the next) is only seen at the next key, a race in
+    # CPython's readline module that no program using it can close.
+    time.sleep(0.3)
     terminal.type("\x03")  # Ctrl-C: the terminal sends SIGINT
-    # A person's next keys come later than the signal; typed at once, the line discipline
-    # could still hand them to the line being abandoned.
-    time.sleep(1)
+    terminal.prompt()
     terminal.type("/resolution\n")
     out = terminal.read_until("┌─ Resolution")
-    terminal.type("/members city:Bos\t\n")  # Tab: the bot's own suggestion for the city
+    terminal.prompt()
+    terminal.type("/members city:Bos\t")  # Tab: the bot's own suggestion for the city
+    terminal.read_until("Boston")
+    terminal.type("\n")
     out = terminal.read_until("┌─ Members in Boston")
+    terminal.prompt()
     terminal.type("\x04")  # Ctrl-D leaves
     assert terminal.wait() == 0
     assert "/comment id:9/resolution" not in out

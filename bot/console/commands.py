@@ -13,9 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 from discord import app_commands
+
+# Any command of any cog: the console only reads their names, options and autocompletes.
+AnyCommand = app_commands.Command[Any, ..., Any]
 
 OptionValue = str | int | float | bool
 
@@ -48,7 +52,7 @@ class Invocation:
 class CommandCatalog:
     """The slash commands a user can run, keyed by the name typed after the slash."""
 
-    def __init__(self, commands: Mapping[str, app_commands.Command]) -> None:
+    def __init__(self, commands: Mapping[str, AnyCommand]) -> None:
         self._commands = dict(sorted(commands.items()))
 
     @classmethod
@@ -56,7 +60,7 @@ class CommandCatalog:
         cls, tree: app_commands.CommandTree, names: Iterable[str], guild: discord.abc.Snowflake
     ) -> CommandCatalog:
         """The commands among ``names`` (what the user may run, e.g. "group sub") in the tree."""
-        found: dict[str, app_commands.Command] = {}
+        found: dict[str, AnyCommand] = {}
         for name in names:
             command = _lookup(tree, name.split(), guild)
             if command is not None:
@@ -169,7 +173,7 @@ def _unknown(name: str) -> InputError:
 
 def _lookup(
     tree: app_commands.CommandTree, path: list[str], guild: discord.abc.Snowflake
-) -> app_commands.Command | None:
+) -> AnyCommand | None:
     # A guild's own command shadows a global one of the same name, as in Discord.
     node = tree.get_command(path[0], guild=guild) or tree.get_command(path[0])
     for part in path[1:]:
@@ -228,13 +232,13 @@ def _convert(param: app_commands.Parameter, raw: str) -> OptionValue:
     raise InputError(f"{name}: is a {kind.name} option, which the console cannot fill.")
 
 
-def _option_list(command: app_commands.Command) -> str:
+def _option_list(command: AnyCommand) -> str:
     if not command.parameters:
         return "no options"
     return ", ".join(f"{p.display_name}:" for p in command.parameters)
 
 
-def _describe(name: str, command: app_commands.Command) -> str:
+def _describe(name: str, command: AnyCommand) -> str:
     usage = " ".join(
         f"{p.display_name}:<{_type_name(p)}>"
         if p.required

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import shutil
+import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -43,6 +44,8 @@ PATIENCE = 120.0
 COMPLETION_TIMEOUT = 2.0
 # Closing the bot and the simulation; past this the process leaves without them.
 CLOSE_TIMEOUT = 10.0
+# Signals the reading (main) thread acts on: Ctrl-C, and the ones that end the console.
+_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 def run(settings: Settings, interactive: bool) -> bool:
@@ -55,8 +58,8 @@ def run(settings: Settings, interactive: bool) -> bool:
     leave = asyncio.Event()
     width = shutil.get_terminal_size().columns if interactive else None
     thread = threading.Thread(
-        target=loop.run_until_complete,
-        args=(_serve(settings, interactive, width, started, leave),),
+        target=_run_blind_to_signals,
+        args=(loop, _serve(settings, interactive, width, started, leave)),
         name="archive-bot-console",
         daemon=True,
     )
@@ -87,6 +90,14 @@ def run(settings: Settings, interactive: bool) -> bool:
         thread.join(CLOSE_TIMEOUT)
         if not thread.is_alive():
             loop.close()
+
+
+def _run_blind_to_signals(loop: asyncio.AbstractEventLoop, main: Awaitable[None]) -> None:
+    # The kernel hands a process's signal to any thread that does not block it. Ctrl-C caught by
+    # this thread would wait, unseen, until the reading thread's next key, and then throw away
+    # the line typed after it; blocked here, it interrupts the read at once.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    loop.run_until_complete(main)
 
 
 async def _serve(
