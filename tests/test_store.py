@@ -317,7 +317,7 @@ async def test_ingest_rebuilds_a_database_with_damaged_pages(page: Path, db_path
 async def test_the_bot_starts_over_a_damaged_database_and_answers(
     settings: Settings, page: Path
 ) -> None:
-    settings = dataclasses.replace(settings, archive_path=page)
+    settings = dataclasses.replace(settings, archive_paths=(page,))
     await ingest(page, settings.database_path)
     damage(settings.database_path, range(2, 8))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import operator
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
@@ -149,6 +150,22 @@ async def archive_counts(db: aiosqlite.Connection) -> dict[str, int]:
     names = ("comments", "pingbacks", "placeholders", "members")
     row = await _one(db, f"SELECT {', '.join(names)} FROM source")
     return dict(zip(names, row, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSummary:
+    """What an archive is, for listing it beside others."""
+
+    title: str
+    # 'page' | 'wxr' | 'disqus'
+    format: str
+    discussions: int
+    counts: dict[str, int]
+
+
+async def archive_summary(db: aiosqlite.Connection) -> ArchiveSummary:
+    (title,) = await _one(db, "SELECT title FROM post")
+    return ArchiveSummary(title, "page", 1, await archive_counts(db))
 
 
 def _replies_sql(parent_id: str | None, order: str) -> tuple[str, tuple[object, ...]]:

@@ -1,0 +1,94 @@
+"""Several archives: settings, names, one database each, and the bot's archive set."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.archive.library import ArchiveSet, archive_names, database_paths, slug
+from bot.config import ConfigError, Settings
+from tests.conftest import ARCHIVE
+
+
+def test_archive_path_lists_files_in_order(tmp_path: Path) -> None:
+    first, second = tmp_path / "b.txt", tmp_path / "a.xml"
+    settings = Settings.from_env({"ARCHIVE_PATH": f"{first}{os.pathsep}{second}"})
+    assert settings.archive_paths == (first, second)
+    assert settings.archive_path == first
+
+
+def test_archive_path_folder_holds_its_archives_by_name(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_text("some page\n", encoding="utf-8")
+    (tmp_path / "a.xml").write_text('<disqus xmlns="http://disqus.com"></disqus>', encoding="utf-8")
+    (tmp_path / "notes.bin").write_bytes(b"\x00\x01binary")
+    (tmp_path / ".hidden.txt").write_text("page\n", encoding="utf-8")
+    settings = Settings.from_env({"ARCHIVE_PATH": str(tmp_path)})
+    assert settings.archive_paths == (tmp_path / "a.xml", tmp_path / "b.txt")
+
+
+def test_archive_path_folder_without_archives_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="ARCHIVE_PATH names no archive file"):
+        Settings.from_env({"ARCHIVE_PATH": str(tmp_path)})
+
+
+def test_names_come_from_titles_then_file_names_then_numbers() -> None:
+    names = archive_names(
+        [
+            ("We Are Expelled!", Path("page.txt")),
+            ("My Blog", Path("blog-2019.xml")),
+            ("My blog", Path("x/blog-2019.xml")),
+            ("Ünïcode Café — talk", Path("c.xml")),
+        ]
+    )
+    assert names == ["we-are-expelled", "blog-2019", "blog-2019-2", "unicode-cafe-talk"]
+    assert len(slug("a" * 80)) == 32
+
+
+def test_each_other_archive_gets_its_own_database_beside_the_first() -> None:
+    paths = database_paths(
+        [Path("page.txt"), Path("Blog Export.xml"), Path("other/Blog Export.xml")],
+        Path("/data/archive.db"),
+    )
+    assert paths == [
+        Path("/data/archive.db"),
+        Path("/data/archive-blog-export.db"),
+        Path("/data/archive-blog-export-2.db"),
+    ]
+
+
+async def test_archive_set_opens_every_archive_read_only(tmp_path: Path) -> None:
+    copy = tmp_path / "copy of the page.txt"
+    shutil.copy(ARCHIVE, copy)
+    archives = await ArchiveSet.open((ARCHIVE, copy), tmp_path / "archive.db")
+    try:
+        assert [a.name for a in archives] == ["we-are-expelled", "copy-of-the-page"]
+        assert archives.default.path == ARCHIVE
+        assert archives.get(" Copy-Of-The-Page ") is not None
+        assert archives.get("nope") is None
+        second = archives.get("copy-of-the-page")
+        assert second is not None and second.db_path == tmp_path / "archive-copy-of-the-page.db"
+        assert second.has_resolution and second.discussions == 1
+        assert second.counts == archives.default.counts
+        async with second.db.execute("SELECT count(*) FROM comment") as cursor:
+            assert (await cursor.fetchone()) == (
+                second.counts["comments"]
+                + second.counts["pingbacks"]
+                + second.counts["placeholders"],
+            )
+    finally:
+        await archives.close()
+
+
+async def test_a_bad_other_archive_is_left_out_the_default_must_load(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<html>not an export</html>", encoding="utf-8")
+    archives = await ArchiveSet.open((ARCHIVE, bad), tmp_path / "archive.db")
+    try:
+        assert len(archives) == 1
+    finally:
+        await archives.close()
+    with pytest.raises(Exception, match="bad.xml"):
+        await ArchiveSet.open((bad, ARCHIVE), tmp_path / "archive.db")
