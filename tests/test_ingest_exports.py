@@ -15,6 +15,7 @@ import pytest
 from bot.archive import queries
 from bot.archive.errors import ArchiveFormatError
 from bot.archive.models import CommentKind
+from bot.archive.search import search
 from bot.archive.store import ingest, open_archive
 from bot.render.html import body_markdown
 from tests.conftest import ARCHIVE
@@ -284,3 +285,51 @@ async def test_the_malformed_sample_is_refused_by_ingest_in_one_line(tmp_path: P
     with pytest.raises(ArchiveFormatError, match=r"not well-formed XML at line 90"):
         await ingest(path, tmp_path / "sample.db")
     assert list(tmp_path.iterdir()) == []
+
+
+def _two_posts() -> str:
+    def item(post_id: int, title: str, words: str) -> str:
+        return f"""<item><title>{title}</title><link>https://two.example/{post_id}/</link>
+<wp:post_id>{post_id}</wp:post_id><wp:post_type>post</wp:post_type>
+<wp:comment><wp:comment_id>{post_id}0</wp:comment_id><wp:comment_author>A{post_id}</wp:comment_author>
+<wp:comment_date_gmt>2020-01-0{post_id} 10:00:00</wp:comment_date_gmt>
+<wp:comment_content>{words}</wp:comment_content><wp:comment_approved>1</wp:comment_approved>
+<wp:comment_parent>0</wp:comment_parent></wp:comment></item>"""
+
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"'
+        ' xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Two posts</title>'
+        + item(1, "First post", "apples and pears")
+        + item(2, "Second post", "pears only")
+        + "</channel></rss>"
+    )
+
+
+async def test_each_discussion_numbers_its_own_comments_and_search_says_which(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "two.xml"
+    source.write_text(_two_posts(), encoding="utf-8")
+    await ingest(source, tmp_path / "two.db")
+    db = await open_archive(tmp_path / "two.db")
+    try:
+        first = await queries.get_comment(db, "1", 1)
+        second = await queries.get_comment(db, "1", 2)
+        titles = [d.title for d in await queries.list_discussions(db)]
+        hits = (await search(db, "pears")).hits
+        only_second = await queries.complete_comment_ids(db, "", discussion=2)
+    finally:
+        await db.close()
+    assert first is not None and second is not None
+    assert (first.body, first.author, second.body, second.author) == (
+        "apples and pears",
+        "A1",
+        "pears only",
+        "A2",
+    )
+    assert titles == ["First post", "Second post"]
+    assert sorted((h.discussion, h.comment_id, h.author) for h in hits) == [
+        (1, "1", "A1"),
+        (2, "1", "A2"),
+    ]
+    assert [(c.discussion, c.id) for c in only_second] == [(2, "1")]
