@@ -26,7 +26,8 @@ def test_archive_path_lists_files_in_order(tmp_path: Path) -> None:
 
 
 def test_archive_path_folder_holds_its_archives_by_name(tmp_path: Path) -> None:
-    (tmp_path / "b.txt").write_text("some page\n", encoding="utf-8")
+    shutil.copy(ARCHIVE, tmp_path / "b.txt")
+    (tmp_path / "README.md").write_text("# Our exports\n\nSee below.\n", encoding="utf-8")
     (tmp_path / "a.xml").write_text('<disqus xmlns="http://disqus.com"></disqus>', encoding="utf-8")
     (tmp_path / "notes.bin").write_bytes(b"\x00\x01binary")
     (tmp_path / ".hidden.txt").write_text("page\n", encoding="utf-8")
