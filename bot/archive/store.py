@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import fcntl
@@ -505,7 +506,12 @@ async def _build(
     # The export readers and the threading run on a plain sqlite3 connection, in a worker thread
     # so that a bot ingesting at start-up keeps its event loop; the index is built after it, on
     # the same (still private) file.
-    built = await asyncio.to_thread(_write_export, archive_path, building)
+    # The file is hashed meanwhile on the other core: hashlib lets go of the GIL.
+    sha256, built = await asyncio.gather(
+        asyncio.to_thread(_sha256_of, archive_path),
+        asyncio.to_thread(_write_export, archive_path, building),
+    )
+    built = dataclasses.replace(built, sha256=sha256)
     async with aiosqlite.connect(building) as db:
         await db.executescript(";".join(_BUILD_PRAGMAS))
         await db.execute("BEGIN")
@@ -561,7 +567,7 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
         conn.close()
     kinds = (ExportKind.COMMENT, ExportKind.PINGBACK, ExportKind.TRACKBACK, ExportKind.PLACEHOLDER)
     return _Built(
-        _sha256_of(archive_path),
+        "",  # hashed beside the load
         report.format.value,
         # Without a site name, the file's name without its extensions ("blog.wxr.xml": "blog").
         export_title(archive_path, report.format) or archive_path.name.split(".")[0],
