@@ -1,8 +1,9 @@
 """The archive's SQLite database: its schema and an atomic, idempotent, streaming ingest.
 
-The database is derived data: it is built from the archive's text into a temporary file that is
-swapped in whole, so a failed ingest leaves the previous database as it was, and a database that
-is damaged, stale or from another schema is simply built again. The bot serves it through
+One database per archive file (the page's text, a WordPress or Disqus export). It is derived
+data: it is built from the file into a temporary file that is swapped in whole, so a failed
+ingest leaves the previous database as it was, and a database that is damaged, stale or from
+another schema is simply built again. The bot serves it through
 read-only connections and writes nothing to it, so several processes can serve one file while
 an ingest swaps in the next.
 """
@@ -505,8 +506,8 @@ async def _build(
             return built, await _finish(db, archive_path, stat, built)
     # The export readers and the threading run on a plain sqlite3 connection, in a worker thread
     # so that a bot ingesting at start-up keeps its event loop; the index is built after it, on
-    # the same (still private) file.
-    # The file is hashed meanwhile on the other core: hashlib lets go of the GIL.
+    # the same (still private) file. The file is hashed meanwhile on the other core (hashlib
+    # lets go of the GIL).
     sha256, built = await asyncio.gather(
         asyncio.to_thread(_sha256_of, archive_path),
         asyncio.to_thread(_write_export, archive_path, building),
