@@ -111,7 +111,7 @@ def instrument(meter: Meter) -> None:
 async def replay_all(roots: list[str] | None, meter: Meter, workdir: Path) -> list[Row]:
     settings = Settings(
         token=None,
-        archive_path=DEFAULT_ARCHIVE_PATH,
+        archive_paths=(DEFAULT_ARCHIVE_PATH,),
         database_path=workdir / "archive.db",
         jobs_path=workdir / "jobs.db",
         dev_guild_id=GUILD_ID,

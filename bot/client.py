@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.archive.store import ingest, open_archive
+from bot.archive.library import ArchiveSet, LoadedArchive
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.replay.jobs import DamagedJobsDatabase, JobStore
@@ -101,7 +101,7 @@ class ArchiveBot(commands.Bot):
     """The bot, owner of every shared resource: each is opened in setup_hook, closed in close()."""
 
     settings: Settings
-    _db: aiosqlite.Connection | None
+    _archives: ArchiveSet | None
     _jobs: JobStore | None
     _replays: ReplayManager | None
 
@@ -119,16 +119,27 @@ class ArchiveBot(commands.Bot):
             max_ratelimit_timeout=30.0,
         )
         self.settings = settings
-        self._db = None
+        self._archives = None
         self._jobs = None
         self._replays = None
 
     @property
-    def db(self) -> aiosqlite.Connection:
-        """The read-only archive connection, open from setup_hook until close()."""
-        if self._db is None:
+    def archives(self) -> ArchiveSet:
+        """Every loaded archive, each with its read-only connection, from setup_hook until
+        close()."""
+        if self._archives is None:
             raise RuntimeError("the archive database is not open (setup_hook has not run)")
-        return self._db
+        return self._archives
+
+    @property
+    def archive(self) -> LoadedArchive:
+        """The default archive (the first of ARCHIVE_PATH)."""
+        return self.archives.default
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        """The default archive's read-only connection, for code that serves one archive."""
+        return self.archives.default.db
 
     @property
     def jobs(self) -> JobStore:
@@ -146,14 +157,7 @@ class ArchiveBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         settings = self.settings
-        report = await ingest(settings.archive_path, settings.database_path)
-        log.info(
-            "Archive %s: %s (%s)",
-            report.path,
-            "loaded" if report.changed else "already up to date",
-            ", ".join(f"{n} {kind}" for kind, n in report.counts.items()),
-        )
-        self._db = await open_archive(settings.database_path)
+        self._archives = await ArchiveSet.open(settings.archive_paths, settings.database_path)
         self._jobs = await _open_jobs(settings)
         self._replays = ReplayManager(self, self._jobs)
         # Channels can only be looked up once connected: the manager waits for that.
@@ -180,9 +184,9 @@ class ArchiveBot(commands.Bot):
         if self._jobs is not None:
             await self._jobs.close()
             self._jobs = None
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        if self._archives is not None:
+            await self._archives.close()
+            self._archives = None
 
 
 async def _open_jobs(settings: Settings) -> JobStore:

@@ -9,12 +9,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.archive.errors import ArchiveError
+from bot.archive.exports.detect import ExportFormat, detect
+from bot.archive.parser import read_page
+
 # The repository's data folder: the page ships there, and the databases are built beside it.
 _DATA = Path(__file__).resolve().parents[1] / "data"
 DEFAULT_ARCHIVE_PATH = _DATA / "we-are-expelled.txt"
 DEFAULT_DATABASE_PATH = _DATA / "archive.db"
 DEFAULT_JOBS_PATH = _DATA / "jobs.db"
 DEFAULT_MAX_REPLAYS_PER_GUILD = 1
+log = logging.getLogger(__name__)
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -26,7 +31,8 @@ class ConfigError(ValueError):
 class Settings:
     # Kept out of repr so that logging or printing the settings never leaks the token.
     token: str | None = field(repr=False)
-    archive_path: Path = DEFAULT_ARCHIVE_PATH
+    # The archives in ARCHIVE_PATH order; the first is the default one.
+    archive_paths: tuple[Path, ...] = (DEFAULT_ARCHIVE_PATH,)
     database_path: Path = DEFAULT_DATABASE_PATH
     jobs_path: Path = DEFAULT_JOBS_PATH
     dev_guild_id: int | None = None
@@ -55,7 +61,7 @@ class Settings:
             )
         return cls(
             token=get("DISCORD_TOKEN"),
-            archive_path=path("ARCHIVE_PATH", DEFAULT_ARCHIVE_PATH),
+            archive_paths=_archive_paths(get("ARCHIVE_PATH")),
             database_path=path("DATABASE_PATH", DEFAULT_DATABASE_PATH),
             jobs_path=path("JOBS_DATABASE_PATH", DEFAULT_JOBS_PATH),
             dev_guild_id=_positive_int(
@@ -70,8 +76,54 @@ class Settings:
         )
 
     @property
+    def archive_path(self) -> Path:
+        """The default archive: the first of ARCHIVE_PATH."""
+        return self.archive_paths[0]
+
+    @property
     def logging_level(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+
+def _archive_paths(value: str | None) -> tuple[Path, ...]:
+    """ARCHIVE_PATH: one file, several separated by os.pathsep, or folders of archive files.
+
+    A folder stands for every archive file in it, by name: a file whose content is no archive
+    format (a README beside the exports) is skipped with a warning; hidden files are ignored.
+    """
+    if value is None:
+        return (DEFAULT_ARCHIVE_PATH,)
+    paths: list[Path] = []
+    for part in value.split(os.pathsep):
+        if not part.strip():
+            continue
+        path = Path(part.strip()).expanduser()
+        if path.is_dir():
+            paths.extend(_archives_in(path))
+        else:
+            paths.append(path)
+    if not paths:
+        raise ConfigError(f"ARCHIVE_PATH names no archive file: {value!r} holds none")
+    # The same file named twice is one archive.
+    return tuple(dict.fromkeys(paths))
+
+
+def _archives_in(folder: Path) -> list[Path]:
+    found = []
+    for file in sorted(folder.iterdir()):
+        if file.name.startswith(".") or not file.is_file():
+            continue
+        try:
+            if detect(file).format is ExportFormat.PAGE:
+                # Any text file "looks like" the page by its first bytes (a README beside the
+                # exports); the page's head, read here, tells them apart.
+                with file.open(encoding="utf-8", errors="replace") as lines:
+                    read_page(lines)
+        except ArchiveError as error:
+            log.warning("Skipping %s in ARCHIVE_PATH: %s", file.name, error)
+            continue
+        found.append(file)
+    return found
 
 
 def _seconds(name: str, value: str | None) -> float:

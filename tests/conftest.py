@@ -32,7 +32,7 @@ def pause() -> float:
 def settings(tmp_path: Path, pause: float) -> Settings:
     return Settings(
         token=None,
-        archive_path=ARCHIVE,
+        archive_paths=(ARCHIVE,),
         database_path=tmp_path / "archive.db",
         jobs_path=tmp_path / "jobs.db",
         dev_guild_id=DEV_GUILD_ID,

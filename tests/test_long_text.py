@@ -28,7 +28,7 @@ def settings(settings, tmp_path):
     )
     archive = tmp_path / "long.txt"
     archive.write_text(text, encoding="utf-8")
-    return dataclasses.replace(settings, archive_path=archive)
+    return dataclasses.replace(settings, archive_paths=(archive,))
 
 
 async def test_long_comment_is_split_across_messages_within_limits(world: World) -> None:

@@ -19,7 +19,7 @@ def settings(settings, tmp_path):
     )
     archive = tmp_path / "hostile.txt"
     archive.write_text(text, encoding="utf-8")
-    return dataclasses.replace(settings, archive_path=archive)
+    return dataclasses.replace(settings, archive_paths=(archive,))
 
 
 def _pinged(world: World) -> list[object]:

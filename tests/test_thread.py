@@ -498,7 +498,7 @@ async def test_archive_text_pings_nobody(tmp_path: Path, settings: Settings) -> 
     assert text.count(line) == 1
     archive = tmp_path / "archive.txt"
     archive.write_text(text.replace(line, f"@everyone {line} @here"), encoding="utf-8")
-    bot = create_bot(dataclasses.replace(settings, archive_path=archive))
+    bot = create_bot(dataclasses.replace(settings, archive_paths=(archive,)))
     async with simcord.run(bot) as env:
         guild = env.create_guild(id=DEV_GUILD_ID)
         channel = guild.create_text_channel("general")

@@ -88,6 +88,9 @@ class SearchHit:
     snippet: str
     # [start, end) spans of the matched terms in ``snippet``, sorted and disjoint.
     highlights: tuple[tuple[int, int], ...]
+    # The discussion the comment belongs to (1 on the page); its title is queries.get_discussion.
+    discussion: int = 1
+    author: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +228,7 @@ async def _hits(db: aiosqlite.Connection, query: str, rowids: list[int]) -> list
     # the phrase's doclists again for every row (10 ms a row at 100k), while the page's few
     # bodies are read by rowid in microseconds.
     async with db.execute(
-        "SELECT rowid, id, depth, parent_id, position, body FROM comment"
+        "SELECT rowid, id, depth, parent_id, position, body, discussion, author FROM comment"
         f" WHERE rowid IN ({', '.join('?' * len(rowids))})",
         rowids,
     ) as cursor:
@@ -233,9 +236,11 @@ async def _hits(db: aiosqlite.Connection, query: str, rowids: list[int]) -> list
     wanted = [term for term in parse_query(query) if not term.excluded]
     hits = []
     for rowid in rowids:
-        id_, depth, parent_id, position, body = rows[rowid]
+        id_, depth, parent_id, position, body, discussion, author = rows[rowid]
         snippet, highlights = snippet_of(body, wanted)
-        hits.append(SearchHit(id_, depth, parent_id, position, snippet, highlights))
+        hits.append(
+            SearchHit(id_, depth, parent_id, position, snippet, highlights, discussion, author)
+        )
     return hits
 
 
