@@ -15,11 +15,76 @@ from discord import app_commands
 
 from bot import render
 from bot.archive import outline, queries
+from bot.archive.library import ArchiveSet, LoadedArchive
 from bot.archive.models import Comment
 from bot.errors import UserFacingError
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
+
+
+def find_archive(archives: ArchiveSet, typed: str) -> LoadedArchive | None:
+    """The archive a person named: by its name (what autocomplete sends) or its whole title."""
+    found = archives.get(typed)
+    if found is not None:
+        return found
+    wanted = " ".join(typed.split()).casefold()
+    return next((a for a in archives if " ".join(a.title.split()).casefold() == wanted), None)
+
+
+async def chosen_archive(
+    interaction: discord.Interaction[ArchiveBot], typed: str | None = None
+) -> LoadedArchive:
+    """The archive that answers a command: the one typed in its ``archive`` option, else the
+    server's default (/archive use), else the bot's default (the first of ARCHIVE_PATH).
+
+    Every command and every transformer asks here, so they can never answer from two archives.
+    """
+    bot = interaction.client
+    if typed is not None and typed.strip():
+        archive = find_archive(bot.archives, render.clean_input(typed))
+        if archive is None:
+            raise UserFacingError(render.unknown_archive(typed, list(bot.archives)))
+        return archive
+    if interaction.guild_id is not None:
+        name = await bot.guild_archives.get(interaction.guild_id)
+        # An archive since dropped from ARCHIVE_PATH leaves the server on the bot's default.
+        archive = bot.archives.get(name) if name is not None else None
+        if archive is not None:
+            return archive
+    return bot.archives.default
+
+
+def _typed_archive(interaction: discord.Interaction[ArchiveBot]) -> str | None:
+    """What the person put in the command's ``archive`` option, if it has one and they did."""
+    # A Namespace answers None for an option that was not given.
+    typed = interaction.namespace.archive
+    return typed if isinstance(typed, str) else None
+
+
+async def archive_of(interaction: discord.Interaction[ArchiveBot]) -> LoadedArchive:
+    """The archive the interaction's command reads, for transformers of its other options."""
+    return await chosen_archive(interaction, _typed_archive(interaction))
+
+
+class ArchiveTransformer(app_commands.Transformer["ArchiveBot"]):
+    """An archive by name, completed from the loaded archives' titles."""
+
+    async def transform(
+        self, interaction: discord.Interaction[ArchiveBot], value: str
+    ) -> LoadedArchive:
+        return await chosen_archive(interaction, value)
+
+    # discord.py types the value as int | float | str for every option type; ours is a string.
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[ArchiveBot], value: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = " ".join(render.clean_input(value, replacement="").split()).casefold()
+        return [
+            app_commands.Choice(name=render.archive_choice(archive), value=archive.name)
+            for archive in interaction.client.archives
+            if typed in archive.name or typed in archive.title.casefold()
+        ][: render.CHOICES]
 
 
 class CommentTransformer(app_commands.Transformer["ArchiveBot"]):

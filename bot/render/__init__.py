@@ -8,11 +8,20 @@ that every limit and every escaping rule lives in one place. The package is spli
 * :mod:`~bot.render.text`: the small wording helpers (plurals, dates, quoted input, id lists);
 * :mod:`~bot.render.embeds`: the reading commands' embeds;
 * :mod:`~bot.render.search`: a page of search results and its paging;
-* :mod:`~bot.render.replay`: a /thread replay's thread name and messages.
+* :mod:`~bot.render.replay`: a /thread replay's thread name and messages;
+* :mod:`~bot.render.archives`: naming the loaded archives (choices, /archive list, pointers).
 
 The names other modules use are re-exported here, so callers write ``render.split_text``.
 """
 
+from bot.render.archives import (
+    archive_choice,
+    archive_chosen,
+    archive_list_embed,
+    counts_line,
+    not_recorded,
+    unknown_archive,
+)
 from bot.render.embeds import (
     CONTEXT_LABEL,
     ID_SCHEME,
@@ -77,6 +86,12 @@ __all__ = [
     "TOO_BROAD",
     "Paging",
     "about_embed",
+    "archive_choice",
+    "archive_chosen",
+    "archive_list_embed",
+    "counts_line",
+    "not_recorded",
+    "unknown_archive",
     "bold_spans",
     "comment_choice",
     "comment_embeds",

@@ -1,5 +1,8 @@
 """Replay jobs, kept in a SQLite database of their own so that a restart resumes them.
 
+This is the bot's own state database: the one it writes. Besides the jobs it holds each server's
+default archive (bot.replay.guilds shares this store's connection).
+
 The archive database is rebuilt and swapped on every re-ingest and served read-only, so nothing
 the bot writes while running can live there: this store sits beside it (``settings.jobs_path``).
 
@@ -70,6 +73,16 @@ MIGRATIONS: tuple[str, ...] = (
     # process closes the store.
     """
     ALTER TABLE job ADD COLUMN owner TEXT;
+    """,
+    # Each server's default archive (/archive use), by the archive's name. Kept here because this
+    # is the one database the bot writes; the archive databases are rebuilt and served read-only.
+    """
+    CREATE TABLE guild_archive (
+        guild_id INTEGER PRIMARY KEY,
+        archive TEXT NOT NULL,
+        set_by INTEGER NOT NULL,
+        set_at TEXT NOT NULL
+    ) WITHOUT ROWID;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -220,6 +233,11 @@ class JobStore:
         self._path = path
         self.owner = uuid.uuid4().hex
         self._lock = _hold(_lock_path(path, self.owner))
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """The state database's connection, for the other small stores that live in it."""
+        return self._db
 
     @classmethod
     async def open(cls, path: Path) -> JobStore:
