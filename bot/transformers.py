@@ -67,6 +67,17 @@ async def archive_of(interaction: discord.Interaction[ArchiveBot]) -> LoadedArch
     return await chosen_archive(interaction, _typed_archive(interaction))
 
 
+def with_resolution(
+    interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, what: str
+) -> LoadedArchive:
+    """The archive, if it records a resolution and its members; else the answer saying so and
+    naming the archives that do."""
+    if archive.has_resolution:
+        return archive
+    holders = [a for a in interaction.client.archives if a.has_resolution]
+    raise UserFacingError(render.not_recorded(what, archive, holders))
+
+
 class ArchiveTransformer(app_commands.Transformer["ArchiveBot"]):
     """An archive by name, completed from the loaded archives' titles."""
 
@@ -97,7 +108,7 @@ class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
                 f"{render.quoted_input(value)} is not a comment id. Ids are numbers joined by"
                 " dots, such as `3` or `3.2.1`: start typing and pick one from the list."
             )
-        db = interaction.client.db
+        db = (await archive_of(interaction)).db
         comment = await queries.get_comment(db, comment_id)
         if comment is None:
             above = await queries.ancestors(db, comment_id)
@@ -114,7 +125,11 @@ class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
         # half of a surrogate pair is dropped rather than shown, so suggestions keep coming.
         typed = render.clean_input(value, replacement="")
         typed = outline.parse(typed) or typed
-        comments = await queries.complete_comment_ids(interaction.client.db, typed, render.CHOICES)
+        try:
+            archive = await archive_of(interaction)
+        except UserFacingError:
+            return []  # an unknown archive: its own option says so when the command is sent
+        comments = await queries.complete_comment_ids(archive.db, typed, render.CHOICES)
         return [app_commands.Choice(name=render.comment_choice(c), value=c.id) for c in comments]
 
 
@@ -122,7 +137,8 @@ class CityTransformer(app_commands.Transformer["ArchiveBot"]):
     """One of the cities named in the member list, in any letter case."""
 
     async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> str:
-        cities = await queries.city_counts(interaction.client.db)
+        archive = with_resolution(interaction, await archive_of(interaction), "members")
+        cities = await queries.city_counts(archive.db)
         typed = value.strip().casefold()
         for city, _ in cities:
             if city.casefold() == typed:
@@ -138,8 +154,12 @@ class CityTransformer(app_commands.Transformer["ArchiveBot"]):
         self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
         typed = value.strip().casefold()
+        try:
+            archive = await archive_of(interaction)
+        except UserFacingError:
+            return []
         return [
             app_commands.Choice(name=f"{city} ({count})", value=city)
-            for city, count in await queries.city_counts(interaction.client.db)
+            for city, count in await queries.city_counts(archive.db)
             if typed in city.casefold()
         ][: render.CHOICES]

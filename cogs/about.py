@@ -8,7 +8,9 @@ from discord.ext import commands
 
 from bot import render
 from bot.archive import queries
+from bot.archive.library import LoadedArchive
 from bot.client import ArchiveBot
+from bot.transformers import ArchiveTransformer, chosen_archive
 
 
 class About(commands.Cog):
@@ -16,9 +18,15 @@ class About(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="about", description="What this archive is and how to read it")
-    async def about(self, interaction: discord.Interaction[ArchiveBot]) -> None:
-        post = await queries.get_post(self.bot.db)
-        counts = await queries.archive_counts(self.bot.db)
+    @app_commands.describe(archive="Which archive to describe (the server's default if left out)")
+    async def about(
+        self,
+        interaction: discord.Interaction[ArchiveBot],
+        archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
+    ) -> None:
+        archive = archive or await chosen_archive(interaction)
+        post = await queries.get_post(archive.db)
+        counts = await queries.archive_counts(archive.db)
         command_list = sorted(
             (command.qualified_name, command.description)
             for command in self.bot.tree.walk_commands()

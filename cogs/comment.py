@@ -8,9 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.archive.library import LoadedArchive
 from bot.archive.models import Comment
 from bot.replies import comment_embeds, send_embeds
-from bot.transformers import CommentTransformer
+from bot.transformers import ArchiveTransformer, CommentTransformer, chosen_archive
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -23,14 +24,19 @@ class CommentCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="comment")
-    @app_commands.describe(id="The comment's id, such as 3 or 3.2.1 (type an id or a word)")
+    @app_commands.describe(
+        id="The comment's id, such as 3 or 3.2.1 (type an id or a word)",
+        archive="Which archive to read (the server's default if left out)",
+    )
     async def comment(
         self,
         interaction: discord.Interaction[ArchiveBot],
         id: app_commands.Transform[Comment, CommentTransformer],  # noqa: A002
+        archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
     ) -> None:
         """Show one comment in full, with its context and the number of replies under it."""
-        await send_embeds(interaction, await comment_embeds(self.bot.db, id))
+        archive = archive or await chosen_archive(interaction)
+        await send_embeds(interaction, await comment_embeds(archive.db, id))
 
 
 async def setup(bot: ArchiveBot) -> None:

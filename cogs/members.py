@@ -10,8 +10,14 @@ from discord.ext import commands
 
 from bot import render
 from bot.archive import queries
+from bot.archive.library import LoadedArchive
 from bot.replies import send_embeds
-from bot.transformers import CityTransformer
+from bot.transformers import (
+    ArchiveTransformer,
+    CityTransformer,
+    chosen_archive,
+    with_resolution,
+)
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -24,15 +30,22 @@ class MembersCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="members")
-    @app_commands.describe(city="Only the members from this city")
+    @app_commands.describe(
+        city="Only the members from this city",
+        archive="Which archive to read (the server's default if left out)",
+    )
     async def members(
         self,
         interaction: discord.Interaction[ArchiveBot],
         city: app_commands.Transform[str, CityTransformer] | None = None,
+        archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
     ) -> None:
         """List the members named in the resolution, by city."""
-        members = await queries.list_members(self.bot.db, city)
-        counts = await queries.city_counts(self.bot.db)
+        archive = with_resolution(
+            interaction, archive or await chosen_archive(interaction), "members"
+        )
+        members = await queries.list_members(archive.db, city)
+        counts = await queries.city_counts(archive.db)
         await send_embeds(interaction, render.members_embeds(members, counts, city))
 
 

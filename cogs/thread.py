@@ -22,14 +22,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.archive import queries
+from bot.archive.library import LoadedArchive
 from bot.archive.models import Comment
 from bot.client import late_interaction
 from bot.errors import UserFacingError
 from bot.render.progress import outcome_text, refusal_text, running_text
 from bot.replay.jobs import Job, JobState, NoRoom
-from bot.replay.manager import Ending
+from bot.replay.manager import Ending, gone
 from bot.replay.runner import first_unposted
-from bot.transformers import CommentTransformer
+from bot.transformers import ArchiveTransformer, CommentTransformer, chosen_archive
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -169,20 +170,29 @@ class Progress:
 
 
 async def _start(
-    interaction: discord.Interaction[ArchiveBot], job: Job, comments: list[Comment], resumed: bool
+    interaction: discord.Interaction[ArchiveBot],
+    job: Job,
+    archive: LoadedArchive,
+    comments: list[Comment],
+    resumed: bool,
 ) -> None:
     progress = Progress(interaction)
     await interaction.client.replays.launch(
-        job, comments, resumed=resumed, on_progress=progress.update, on_end=progress.end
+        job, archive, comments, resumed=resumed, on_progress=progress.update, on_end=progress.end
     )
 
 
 async def _resume(interaction: discord.Interaction[ArchiveBot], job: Job) -> None:
     bot = interaction.client
-    comments = await queries.subtree(bot.db, job.comment_id)
+    archive = bot.replays.archive_of(job)
+    comments = await bot.replays.comments_of(job)
     if job.state is not JobState.PAUSED:
         answer = outcome_text(job, first_unposted(job, comments))
         await interaction.edit_original_response(content=answer, view=None)
+        return
+    if archive is None or not comments:
+        job = await bot.jobs.finish(job, JobState.FAILED, gone(job))
+        await interaction.edit_original_response(content=outcome_text(job, None), view=None)
         return
     cap = bot.settings.max_replays_per_guild
     try:
@@ -191,7 +201,7 @@ async def _resume(interaction: discord.Interaction[ArchiveBot], job: Job) -> Non
         view = replay_buttons(busy.running) if busy.running else discord.utils.MISSING
         await interaction.followup.send(refusal_text(busy, cap), view=view, ephemeral=True)
         return
-    await _start(interaction, job, comments, resumed=True)
+    await _start(interaction, job, archive, comments, resumed=True)
 
 
 class ThreadCog(commands.Cog, name="Thread"):
@@ -210,6 +220,7 @@ class ThreadCog(commands.Cog, name="Thread"):
     @app_commands.describe(
         id="The comment to start from, such as 3 or 3.2 (type an id or a word)",
         here="Post into this channel instead of a new thread",
+        archive="Which archive to replay from (the server's default if left out)",
     )
     @app_commands.default_permissions(manage_threads=True)
     @app_commands.guild_only()
@@ -220,6 +231,7 @@ class ThreadCog(commands.Cog, name="Thread"):
         interaction: discord.Interaction[ArchiveBot],
         id: app_commands.Transform[Comment, CommentTransformer],  # noqa: A002
         here: bool = False,
+        archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
     ) -> None:
         """Replay a comment and every reply under it, in page order, into a new thread."""
         channel = interaction.channel
@@ -234,7 +246,8 @@ class ThreadCog(commands.Cog, name="Thread"):
         if missing:
             raise app_commands.BotMissingPermissions(missing)
         assert interaction.guild_id is not None
-        comments = await queries.subtree(self.bot.db, id.id)
+        archive = archive or await chosen_archive(interaction)
+        comments = await queries.subtree(archive.db, id.id)
         # Answered first: a job is stored only once Discord has taken the answer, so a lost
         # interaction (10062) leaves no job holding the channel. Creating the thread may wait on a
         # rate limit, and Discord wants an answer within 3 s.
@@ -249,12 +262,13 @@ class ThreadCog(commands.Cog, name="Thread"):
                 requested_by=interaction.user.id,
                 total=len(comments),
                 cap=cap,
+                archive=archive.name,
             )
         except NoRoom as busy:
             view = replay_buttons(busy.running) if busy.running else None
             await interaction.edit_original_response(content=refusal_text(busy, cap), view=view)
             return
-        await _start(interaction, job, comments, resumed=False)
+        await _start(interaction, job, archive, comments, resumed=False)
 
 
 async def setup(bot: ArchiveBot) -> None:

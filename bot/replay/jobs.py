@@ -84,6 +84,11 @@ MIGRATIONS: tuple[str, ...] = (
         set_at TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # Which archive a job replays, by name: the bot may hold several. NULL for the jobs of bots
+    # that held one, which replay from the default archive.
+    """
+    ALTER TABLE job ADD COLUMN archive TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -127,6 +132,8 @@ class Job:
     state: JobState
     reason: str | None
     created_at: dt.datetime
+    # The archive's name; None: the default archive.
+    archive: str | None = None
 
 
 class NoRoom(Exception):
@@ -317,14 +324,15 @@ class JobStore:
         requested_by: int,
         total: int,
         cap: int,
+        archive: str | None = None,
     ) -> Job:
         """Start a job, or raise :class:`NoRoom` if the channel or the server is busy."""
         now = _now()
         cursor = await self._db.execute(
             "INSERT INTO job (guild_id, channel_id, target_id, here, comment_id, requested_by,"
-            " total, state, created_at, updated_at, owner)"
+            " total, state, created_at, updated_at, owner, archive)"
             " SELECT :guild, :channel, CASE WHEN :here THEN :channel END, :here, :comment,"
-            f" :user, :total, '{JobState.RUNNING}', :now, :now, :me WHERE {_ROOM}",
+            f" :user, :total, '{JobState.RUNNING}', :now, :now, :me, :archive WHERE {_ROOM}",
             {
                 "guild": guild_id,
                 "channel": channel_id,
@@ -335,6 +343,7 @@ class JobStore:
                 "now": now,
                 "cap": cap,
                 "me": self.owner,
+                "archive": archive,
             },
         )
         await self._db.commit()

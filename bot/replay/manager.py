@@ -19,6 +19,7 @@ import discord
 
 from bot import render
 from bot.archive import queries
+from bot.archive.library import LoadedArchive
 from bot.archive.models import Comment
 from bot.render import progress as text
 from bot.replay.jobs import Job, JobState, JobStore
@@ -80,14 +81,16 @@ class ReplayManager:
     async def launch(
         self,
         job: Job,
+        archive: LoadedArchive,
         comments: list[Comment],
         *,
         resumed: bool,
         on_progress: ProgressCallback | None = None,
         on_end: EndCallback | None = None,
     ) -> None:
-        """Run the job in a task of its own; ``comments`` are its subtree in page order."""
-        post = await queries.get_post(self._bot.db)
+        """Run the job in a task of its own; ``comments`` are its subtree in ``archive``, in page
+        order."""
+        post = await queries.get_post(archive.db)
         replay = Replay(
             self._store,
             job,
@@ -107,11 +110,20 @@ class ReplayManager:
         session = self._sessions.get(job.id)
         if session is None:
             job = await self._store.finish(job, JobState.STOPPED)
-            comments = await queries.subtree(self._bot.db, job.comment_id)
-            return Ending(job, first_unposted(job, comments))
+            return Ending(job, first_unposted(job, await self.comments_of(job)))
         session.replay.stop()
         # Shielded: the button's own handler being cancelled must not cancel the replay.
         return await asyncio.shield(session.task)
+
+    def archive_of(self, job: Job) -> LoadedArchive | None:
+        """The archive a job replays from; None when it is no longer loaded."""
+        archives = self._bot.archives
+        return archives.default if job.archive is None else archives.get(job.archive)
+
+    async def comments_of(self, job: Job) -> list[Comment]:
+        """The job's comments in page order, as the archive holds them now (none if it is gone)."""
+        archive = self.archive_of(job)
+        return [] if archive is None else await queries.subtree(archive.db, job.comment_id)
 
     async def _run(self, replay: Replay, on_end: EndCallback | None) -> Ending:
         try:
@@ -152,15 +164,14 @@ class ReplayManager:
         await self._bot.wait_until_ready()
         bot = self._bot
         for job in await self._store.claim(bot.shard_count, _shard_ids(bot)):
-            comments = await queries.subtree(bot.db, job.comment_id)
-            if not comments:
-                # The archive was re-ingested without this comment.
-                await self._store.finish(
-                    job, JobState.FAILED, f"comment {job.comment_id} is no longer in the archive"
-                )
+            archive = self.archive_of(job)
+            comments = [] if archive is None else await queries.subtree(archive.db, job.comment_id)
+            if archive is None or not comments:
+                # The archive was re-ingested without this comment, or is no longer loaded.
+                await self._store.finish(job, JobState.FAILED, gone(job))
                 continue
             log.info("Resuming replay job %d at %d/%d", job.id, job.next_position, job.total)
-            await self.launch(job, comments, resumed=True)
+            await self.launch(job, archive, comments, resumed=True)
 
 
 def _shard_ids(bot: discord.Client) -> list[int] | None:
@@ -168,6 +179,11 @@ def _shard_ids(bot: discord.Client) -> list[int] | None:
     if isinstance(bot, discord.AutoShardedClient):
         return list(bot.shard_ids) if bot.shard_ids is not None else None
     return [bot.shard_id] if bot.shard_id is not None else None
+
+
+def gone(job: Job) -> str:
+    """Why a job cannot go on: its comments are not in the archives loaded now."""
+    return f"comment {job.comment_id} is no longer in the archive"
 
 
 def _ended(job: Job, state: JobState, reason: str) -> Job:
