@@ -16,6 +16,7 @@ from bot.archive.exports import (
     load_export,
     read_export,
 )
+from bot.render.html import escape, html_to_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 WXR_10 = FIXTURES / "wordpress-1.0.wxr.xml"
@@ -29,11 +30,19 @@ def load(path: Path, conn: sqlite3.Connection | None = None):
     conn = conn or sqlite3.connect(":memory:")
     conn.row_factory = sqlite3.Row
     report = load_export(conn, path)
-    discussions = [dict(r) for r in conn.execute("SELECT * FROM temp.export_discussion")]
+    discussions = [shown(r) for r in conn.execute("SELECT * FROM temp.export_discussion")]
     comments = [
-        dict(r) for r in conn.execute("SELECT * FROM temp.export_comment ORDER BY position")
+        shown(r) for r in conn.execute("SELECT * FROM temp.export_comment ORDER BY position")
     ]
     return report, discussions, comments
+
+
+def shown(row: sqlite3.Row) -> dict[str, object]:
+    """The row, with the markdown a renderer shows for its body (HTML or plain text)."""
+    record = dict(row)
+    body, text = record["body"], record["text"]
+    record["shown"] = html_to_markdown(body) if body else escape(text)
+    return record
 
 
 def tree(comments):
@@ -51,7 +60,7 @@ def test_wordpress_1_0_quirks_load_as_a_tree_with_placeholders():
     assert [(d["title"], d["link"], d["date"], d["author"]) for d in discussions] == [
         ("Hello & welcome", "https://quirky.example/hello/", "2010-01-04T09:00:00Z", "editor")
     ]
-    assert discussions[0]["body"] == "The *first* post.\n\nSecond paragraph."
+    assert discussions[0]["shown"] == "The *first* post.\n\nSecond paragraph."
     # Top level by date: the lost parent of Cy's reply, Ann, the pingback, the trackback, the
     # spam comment Dee answered; a reply written before its parent still lands under it.
     assert tree(comments) == [
@@ -74,8 +83,8 @@ def test_wordpress_1_0_quirks_load_as_a_tree_with_placeholders():
     assert by_id["2.1"]["permalink"] == "https://quirky.example/hello/#comment-12"
     assert by_id["1"]["permalink"] is None and by_id["1"]["body"] == ""
     # Scripts and styles leave nothing; entities are decoded; lines and paragraphs kept.
-    assert by_id["2"]["body"] == "First!\n\nLine one\nline two & more"
-    assert by_id["2.1"]["body"] == "I \\*agree\\* with [Ann](<https://ann.example/>)."
+    assert by_id["2"]["shown"] == "First!\n\nLine one\nline two & more"
+    assert by_id["2.1"]["shown"] == "I \\*agree\\* with [Ann](<https://ann.example/>)."
     assert by_id["2.1"]["text"] == "I *agree* with Ann."
     assert report.left_out == {"pending": 1, "spam": 1, "trash": 1, "no_discussion": 1}
     assert report.kinds == {"comment": 4, "pingback": 1, "trackback": 1, "placeholder": 2}
@@ -88,7 +97,7 @@ def test_wordpress_1_2_orders_siblings_by_date_and_converts_html():
     assert report.version == "1.2"
     # The post whose only comment is pending is not a discussion.
     assert [d["title"] for d in discussions] == ["About"]
-    assert discussions[0]["body"] == "About **us**."
+    assert discussions[0]["shown"] == "About **us**."
     assert discussions[0]["date"] == "2020-05-02T09:30:00Z"
     assert tree(comments) == [
         (1, "1", None, "comment", "Second", "22"),
@@ -96,8 +105,8 @@ def test_wordpress_1_2_orders_siblings_by_date_and_converts_html():
         (1, "2.1", "2", "comment", "Third", "23"),
     ]
     giannis = comments[1]
-    assert giannis["body"] == "> About us.\n\nNice, see `x_y`:\n\n- one\n- two"
-    assert giannis["text"] == "About us.\n\nNice, see x_y:\n\n- one\n- two"
+    assert giannis["shown"] == "> About us.\n\nNice, see `x_y`:\n\n- one\n- two"
+    assert giannis["text"] == "About us.\n\nNice, see x_y:\n\none\ntwo"
     assert giannis["author_url"] is None
     assert report.left_out == {"pending": 1}
 
@@ -118,7 +127,7 @@ def test_disqus_merges_one_page_under_two_threads_and_threads_out_of_order():
         (1, "2.1", "2", "comment", "Lee", "4"),
     ]
     pat = comments[0]
-    assert pat["body"] == (
+    assert pat["shown"] == (
         "First **bold** & [a link](<https://link.example/>)\n\nSecond\\_para \\*stars\\*"
     )
     assert pat["date"] == "2019-03-01T11:00:00Z"

@@ -13,6 +13,7 @@ import pytest
 
 from bot.archive.errors import ArchiveFormatError
 from bot.archive.exports import ExportFormat, load_export
+from bot.render.html import html_to_markdown
 
 ARCHIVES = Path(__file__).resolve().parents[1].parent / "shared" / "archives"
 
@@ -45,9 +46,9 @@ def test_theme_unit_test_33_comments_on_7_items():
     assert sum(1 for row in rows if row[2] is not None) == 9
     assert max(row[3] for row in rows) == 10
     deepest = max(rows, key=lambda row: row[3])
-    assert deepest[1] == "6.1.1.1.1.1.1.1.1.1" and deepest[7].startswith("Comment Depth 10")
-    # The 7,012-character comment of every kind of markup, read to its end.
-    longest = max(rows, key=lambda row: len(row[7]))[7]
+    assert deepest[1] == "6.1.1.1.1.1.1.1.1.1" and deepest[8].startswith("Comment Depth 10")
+    # The 7,012-character comment of every kind of markup, read to its end, shown as markdown.
+    longest = html_to_markdown(max(rows, key=lambda row: len(row[7]))[7])
     assert longest.startswith("**Headings**\n\n**Header one**")
     assert "\n- List item one\n  - List item one\n" in longest and "\n```\n" in longest
     assert longest.endswith("Einstein's E = MC2, which should lift the 2 up.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 from pathlib import Path
@@ -92,3 +93,21 @@ async def test_a_bad_other_archive_is_left_out_the_default_must_load(tmp_path: P
         await archives.close()
     with pytest.raises(Exception, match="bad.xml"):
         await ArchiveSet.open((bad, ARCHIVE), tmp_path / "archive.db")
+
+
+def test_the_archive_layer_imports_no_discord_and_no_render() -> None:
+    # The archive layer is data only: Discord and its markdown belong to bot.render and the cogs.
+    forbidden = ("discord", "bot.render", "bs4", "markdownify")
+    archive = Path(__file__).resolve().parents[1] / "bot" / "archive"
+    found = []
+    for module in archive.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            found += [f"{module.name}: {n}" for n in names if n.startswith(forbidden)]
+    assert found == []

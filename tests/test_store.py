@@ -189,7 +189,7 @@ async def test_a_failure_while_writing_leaves_the_previous_database(
         (
             "binary.bin",
             b"SQLite format 3\x00\x10\x00\x01\x01",
-            "binary data, not the text of a page",
+            "binary data, not an archive",
         ),
         ("latin1.txt", "Héctor A. (New York City)".encode("latin-1"), "not UTF-8 text"),
         ("a-directory", "dir", "is a directory, not an archive file"),

@@ -1,4 +1,5 @@
-"""Comment ids: the outline numbers ("3", "3.2", "3.2.1") that address a comment in a discussion.
+"""Comment ids: the outline numbers ("3", "3.2", "3.2.1") that address a comment in a discussion,
+and the references people type to reach one (``4/3.2.1``, ``4/``, ``#1234``: see Ref).
 
 The one place that knows the format. A top-level comment keeps its number; a reply is numbered
 under its parent in page order. Everything else (parser, queries, transformers, tests) asks here
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 SEPARATOR = "."
 # Digits of any script ("３.２", "٣") are read as their values; NFKC folds full-width forms.
@@ -81,3 +83,54 @@ def descendant_range(comment_id: str) -> tuple[str, str]:
 
 def is_descendant(comment_id: str, ancestor_id: str) -> bool:
     return comment_id.startswith(f"{ancestor_id}{SEPARATOR}")
+
+
+_EXPORT_ID = re.compile(r"#\s*([^\s#/]{1,64})")
+DISCUSSION_SEPARATOR = "/"
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A comment reference as people type it, read but not yet looked up.
+
+    ``3.2.1`` is comment 3.2.1 of the archive's only discussion (``discussion`` None);
+    ``4/3.2.1`` the same comment of discussion 4; ``4/`` discussion 4's root, its post
+    (``comment_id`` None); ``#1234`` the comment the export itself calls 1234 (``export_id``).
+    """
+
+    discussion: int | None = None
+    comment_id: str | None = None
+    export_id: str | None = None
+
+    @property
+    def is_root(self) -> bool:
+        return self.discussion is not None and self.comment_id is None
+
+    def __str__(self) -> str:
+        """The canonical spelling, which parse_ref reads back to the same Ref."""
+        if self.export_id is not None:
+            return f"#{self.export_id}"
+        if self.discussion is None:
+            return self.comment_id or ""
+        return f"{self.discussion}{DISCUSSION_SEPARATOR}{self.comment_id or ''}"
+
+
+def parse_ref(typed: str) -> Ref | None:
+    """The reference a person typed, or None when it is none of the forms Ref describes.
+
+    Digits are read as :func:`parse` reads them (any script, leading zeros dropped).
+    """
+    text = unicodedata.normalize("NFKC", typed.strip())
+    if match := _EXPORT_ID.fullmatch(text):
+        return Ref(export_id=match[1])
+    head, separator, tail = text.partition(DISCUSSION_SEPARATOR)
+    if not separator:
+        comment_id = parse(text)
+        return Ref(comment_id=comment_id) if comment_id is not None else None
+    discussion = parse(head)
+    if discussion is None or SEPARATOR in discussion or int(discussion) == 0:
+        return None
+    if not tail.strip():
+        return Ref(discussion=int(discussion))
+    comment_id = parse(tail)
+    return Ref(int(discussion), comment_id) if comment_id is not None else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import operator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.archive import outline
-from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
+from bot.archive.models import Comment, CommentKind, Discussion, Member, Post, Resolution
 
 COMMENT_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Comment))
 _SELECT_COMMENT = f"SELECT {', '.join(COMMENT_COLUMNS)} FROM comment"
@@ -84,43 +85,116 @@ async def city_counts(db: aiosqlite.Connection) -> list[tuple[str, int]]:
     return [(city, n) for city, n in rows]
 
 
-async def get_comment(db: aiosqlite.Connection, comment_id: str) -> Comment | None:
-    rows = await _all(db, f"{_SELECT_COMMENT} WHERE id = ?", (comment_id,))
+async def get_comment(
+    db: aiosqlite.Connection, comment_id: str, discussion: int = 1
+) -> Comment | None:
+    rows = await _all(
+        db, f"{_SELECT_COMMENT} WHERE discussion = ? AND id = ?", (discussion, comment_id)
+    )
     return _comment(rows[0]) if rows else None
 
 
-async def subtree(db: aiosqlite.Connection, comment_id: str) -> list[Comment]:
+async def get_comment_by_export_id(db: aiosqlite.Connection, export_id: str) -> Comment | None:
+    """The comment the export itself calls ``export_id`` ("#1234"); placeholders have none."""
+    rows = await _all(
+        db,
+        f"{_SELECT_COMMENT} WHERE export_id = ? AND kind <> 'placeholder' ORDER BY position"
+        " LIMIT 1",
+        (export_id,),
+    )
+    return _comment(rows[0]) if rows else None
+
+
+async def subtree(db: aiosqlite.Connection, comment_id: str, discussion: int = 1) -> list[Comment]:
     """The comment and every reply under it, in page order; empty if there is no such id."""
     low, high = outline.descendant_range(comment_id)
     rows = await _all(
         db,
-        f"{_SELECT_COMMENT} WHERE id = ? OR (id >= ? AND id < ?) ORDER BY position",
-        (comment_id, low, high),
+        f"{_SELECT_COMMENT} WHERE discussion = ?1 AND (id = ?2 OR (id >= ?3 AND id < ?4))"
+        " ORDER BY position",
+        (discussion, comment_id, low, high),
     )
     return [_comment(row) for row in rows]
 
 
-async def descendant_count(db: aiosqlite.Connection, comment_id: str) -> int:
+async def discussion_comments(db: aiosqlite.Connection, discussion: int) -> list[Comment]:
+    """Every comment of a discussion in page order: what replaying its root shows."""
+    rows = await _all(
+        db, f"{_SELECT_COMMENT} WHERE discussion = ? ORDER BY position", (discussion,)
+    )
+    return [_comment(row) for row in rows]
+
+
+async def descendant_count(db: aiosqlite.Connection, comment_id: str, discussion: int = 1) -> int:
     low, high = outline.descendant_range(comment_id)
-    (count,) = await _one(db, "SELECT count(*) FROM comment WHERE id >= ? AND id < ?", (low, high))
+    (count,) = await _one(
+        db,
+        "SELECT count(*) FROM comment WHERE discussion = ? AND id >= ? AND id < ?",
+        (discussion, low, high),
+    )
     return int(count)
 
 
-async def ancestors(db: aiosqlite.Connection, comment_id: str) -> list[Comment]:
+async def ancestors(
+    db: aiosqlite.Connection, comment_id: str, discussion: int = 1
+) -> list[Comment]:
     """The comments above this one, the top-level one first."""
     ids = outline.ancestors(comment_id)
     if not ids:
         return []
     rows = await _all(
         db,
-        f"{_SELECT_COMMENT} WHERE id IN ({', '.join('?' * len(ids))}) ORDER BY depth",
-        tuple(ids),
+        f"{_SELECT_COMMENT} WHERE discussion = ? AND id IN ({', '.join('?' * len(ids))})"
+        " ORDER BY depth",
+        (discussion, *ids),
     )
     return [_comment(row) for row in rows]
 
 
-async def complete_comment_ids(
+_DISCUSSION_COLUMNS = "number, title, link, date, author, body, html, key"
+
+
+async def get_discussion(db: aiosqlite.Connection, number: int) -> Discussion | None:
+    rows = await _all(
+        db, f"SELECT {_DISCUSSION_COLUMNS} FROM discussion WHERE number = ?", (number,)
+    )
+    return Discussion(*rows[0]) if rows else None
+
+
+async def list_discussions(
+    db: aiosqlite.Connection, typed: str = "", limit: int = 25
+) -> list[Discussion]:
+    """Discussions in file order, those whose title holds ``typed`` (any case) when given."""
+    rows = await _all(
+        db,
+        f"SELECT {_DISCUSSION_COLUMNS} FROM discussion"
+        " WHERE ?1 = '' OR title LIKE '%' || ?1 || '%' ESCAPE '\\' ORDER BY number LIMIT ?2",
+        (_like_escaped(typed.strip()), limit),
+    )
+    return [Discussion(*row) for row in rows]
+
+
+async def complete_authors(
     db: aiosqlite.Connection, typed: str, limit: int = 25
+) -> list[tuple[str, int]]:
+    """Authors whose name starts with ``typed`` (any case), each with their number of comments,
+    by the author index (autocomplete runs on every keystroke)."""
+    rows = await _all(
+        db,
+        "SELECT author, count(*) FROM comment"
+        " WHERE author IS NOT NULL AND author LIKE ?1 || '%' ESCAPE '\\'"
+        " GROUP BY author COLLATE NOCASE ORDER BY author COLLATE NOCASE LIMIT ?2",
+        (_like_escaped(typed.strip()), limit),
+    )
+    return [(author, int(n)) for author, n in rows]
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def complete_comment_ids(
+    db: aiosqlite.Connection, typed: str, limit: int = 25, discussion: int | None = None
 ) -> list[Comment]:
     """Comments for an id being typed: ids starting with the text, then bodies containing it.
 
@@ -130,26 +204,27 @@ async def complete_comment_ids(
     if not typed:
         rows = await _all(
             db,
-            f"{_SELECT_COMMENT} WHERE depth = 1 ORDER BY position LIMIT ?",
-            (limit,),
+            f"{_SELECT_COMMENT} WHERE depth = 1 AND (?2 IS NULL OR discussion = ?2)"
+            " ORDER BY position LIMIT ?1",
+            (limit, discussion),
         )
         return [_comment(row) for row in rows]
     escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = await _all(
         db,
         f"{_SELECT_COMMENT}"
-        " WHERE id LIKE ?1 || '%' ESCAPE '\\' OR body LIKE '%' || ?1 || '%' ESCAPE '\\'"
+        " WHERE (id LIKE ?1 || '%' ESCAPE '\\' OR body LIKE '%' || ?1 || '%' ESCAPE '\\')"
+        " AND (?4 IS NULL OR discussion = ?4)"
         " ORDER BY id = ?2 DESC, id LIKE ?1 || '%' ESCAPE '\\' DESC, position LIMIT ?3",
-        (escaped, typed, limit),
+        (escaped, typed, limit, discussion),
     )
     return [_comment(row) for row in rows]
 
 
 async def archive_counts(db: aiosqlite.Connection) -> dict[str, int]:
-    """Comments of each kind and members, as ingest counted them while writing."""
-    names = ("comments", "pingbacks", "placeholders", "members")
-    row = await _one(db, f"SELECT {', '.join(names)} FROM source")
-    return dict(zip(names, row, strict=True))
+    """Rows of each kind ("comments", "pingbacks", ...), and members, as ingest counted them."""
+    (counts,) = await _one(db, "SELECT counts FROM source")
+    return {kind: int(n) for kind, n in json.loads(counts).items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,35 +236,42 @@ class ArchiveSummary:
     format: str
     discussions: int
     counts: dict[str, int]
+    left_out: dict[str, int]
 
 
 async def archive_summary(db: aiosqlite.Connection) -> ArchiveSummary:
-    (title,) = await _one(db, "SELECT title FROM post")
-    return ArchiveSummary(title, "page", 1, await archive_counts(db))
+    title, format_, discussions, counts, left_out = await _one(
+        db, "SELECT title, format, discussions, counts, left_out FROM source"
+    )
+    return ArchiveSummary(title, format_, discussions, json.loads(counts), json.loads(left_out))
 
 
-def _replies_sql(parent_id: str | None, order: str) -> tuple[str, tuple[object, ...]]:
+def _replies_sql(
+    parent_id: str | None, discussion: int, order: str
+) -> tuple[str, tuple[object, ...]]:
     """The direct replies to ``parent_id`` (top-level comments when None), by the id index."""
     if parent_id is None:
-        return f"WHERE depth = 1 ORDER BY position {order}", ()
+        return f"WHERE discussion = ? AND depth = 1 ORDER BY position {order}", (discussion,)
     low, high = outline.descendant_range(parent_id)
     return (
-        f"WHERE id >= ? AND id < ? AND depth = ? ORDER BY position {order}",
-        (low, high, outline.depth(parent_id) + 1),
+        f"WHERE discussion = ? AND id >= ? AND id < ? AND depth = ? ORDER BY position {order}",
+        (discussion, low, high, outline.depth(parent_id) + 1),
     )
 
 
-async def reply_ids(db: aiosqlite.Connection, comment_id: str) -> list[str]:
+async def reply_ids(db: aiosqlite.Connection, comment_id: str, discussion: int = 1) -> list[str]:
     """The ids of the direct replies to a comment, in page order."""
-    where, params = _replies_sql(comment_id, "ASC")
+    where, params = _replies_sql(comment_id, discussion, "ASC")
     return [id_ for (id_,) in await _all(db, f"SELECT id FROM comment {where}", params)]
 
 
-async def last_reply(db: aiosqlite.Connection, parent_id: str | None) -> Comment | None:
+async def last_reply(
+    db: aiosqlite.Connection, parent_id: str | None, discussion: int = 1
+) -> Comment | None:
     """The last reply to ``parent_id`` in page order; the last top-level comment when None.
 
     Tells someone who typed an id that does not exist where the real ones end.
     """
-    where, params = _replies_sql(parent_id, "DESC")
+    where, params = _replies_sql(parent_id, discussion, "DESC")
     rows = await _all(db, f"{_SELECT_COMMENT} {where} LIMIT 1", params)
     return _comment(rows[0]) if rows else None

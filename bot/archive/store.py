@@ -9,24 +9,28 @@ an ingest swaps in the next.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import errno
 import fcntl
 import hashlib
 import itertools
+import json
 import logging
 import os
 import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiosqlite
 
 from bot.archive.errors import ArchiveError, ArchiveFormatError, StorageError
+from bot.archive.exports import ExportFormat, ExportKind, detect, drop_export_tables, load_export
+from bot.archive.exports.detect import export_title
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 from bot.archive.parser import read_page
 from bot.archive.queries import COMMENT_COLUMNS, comment_row
@@ -54,8 +58,9 @@ PARSER_VERSION = 1
 # builds a new file), and there is no chain of migrations to keep. Bump the version with any
 # change below. Version 1 keyed comments by (source_id, id) with a source_id no query used,
 # which kept lookups by id off the index; version 3 added prefix indexes and the suggestion
-# tables (bot.archive.search.SEARCH_SCHEMA).
-SCHEMA_VERSION = 3
+# tables (bot.archive.search.SEARCH_SCHEMA); version 4 holds several discussions (exports), the
+# source's format and title, and export comments' authors, links and markup.
+SCHEMA_VERSION = 4
 TABLES_SCHEMA = """
     CREATE TABLE source (
         path TEXT NOT NULL,
@@ -71,12 +76,15 @@ TABLES_SCHEMA = """
         -- and is checked page by page before it is trusted; an untouched one is not, since the
         -- check reads the whole file (0.7 s at a million comments, far more from a cold disk).
         stamp_ns INTEGER NOT NULL,
-        -- Counted while writing, so that nothing counts a million rows again.
-        comments INTEGER NOT NULL,
-        pingbacks INTEGER NOT NULL,
-        placeholders INTEGER NOT NULL,
-        members INTEGER NOT NULL
+        format TEXT NOT NULL CHECK (format IN ('page', 'wxr', 'disqus')),
+        title TEXT NOT NULL,
+        discussions INTEGER NOT NULL,
+        -- Counted while writing, so that nothing counts a million rows again: JSON objects of
+        -- rows per kind ("comments": 12, ...) and of comments left out per reason ("spam": 3).
+        counts TEXT NOT NULL,
+        left_out TEXT NOT NULL
     );
+    -- Only the page records these.
     CREATE TABLE post (title TEXT NOT NULL, date TEXT NOT NULL, body TEXT NOT NULL);
     CREATE TABLE resolution (
         preamble TEXT NOT NULL,
@@ -90,21 +98,45 @@ TABLES_SCHEMA = """
         city TEXT NOT NULL
     );
     CREATE INDEX member_city ON member (city COLLATE NOCASE);
+    -- The posts (or threads) comments hang under, 1..N in file order; the page is one.
+    CREATE TABLE discussion (
+        number INTEGER PRIMARY KEY,
+        key TEXT,
+        title TEXT NOT NULL,
+        link TEXT,
+        date TEXT,
+        author TEXT,
+        body TEXT NOT NULL,
+        html TEXT
+    );
     CREATE TABLE comment (
         rowid INTEGER PRIMARY KEY,
-        -- Outline ids sort so that a subtree is one key range (see outline.descendant_range).
-        id TEXT NOT NULL UNIQUE,
+        -- Outline ids sort so that a subtree is one key range (see outline.descendant_range);
+        -- (discussion, id) is the key, so a discussion's subtree is one range of it too.
+        id TEXT NOT NULL,
         parent_id TEXT,
         depth INTEGER NOT NULL,
         position INTEGER NOT NULL UNIQUE,
-        kind TEXT NOT NULL CHECK (kind IN ('comment', 'pingback', 'placeholder')),
-        -- Nullable: this page gives neither, the next archive formats fill them.
+        kind TEXT NOT NULL
+            CHECK (kind IN ('comment', 'pingback', 'trackback', 'placeholder')),
         author TEXT,
+        -- The page gives none; exports give UTC ISO 8601.
         date TEXT,
+        -- Plain text: what search, snippets and autocomplete read.
         body TEXT NOT NULL,
         link_title TEXT,
-        link_site TEXT
+        link_site TEXT,
+        discussion INTEGER NOT NULL,
+        -- An export comment's markup, turned into Discord markdown only when it is shown
+        -- (a handful at a time), never at ingest (a million at a time); NULL when plain.
+        html TEXT,
+        author_url TEXT,
+        permalink TEXT,
+        export_id TEXT,
+        UNIQUE (discussion, id)
     );
+    CREATE INDEX comment_export_id ON comment (export_id) WHERE export_id IS NOT NULL;
+    CREATE INDEX comment_author ON comment (author COLLATE NOCASE) WHERE author IS NOT NULL;
 """
 SCHEMA = TABLES_SCHEMA + SEARCH_SCHEMA
 
@@ -130,7 +162,13 @@ class IngestReport:
     path: Path
     sha256: str
     changed: bool
+    # Rows loaded per kind ("comments", "pingbacks", "trackbacks", "placeholders", "members").
     counts: dict[str, int]
+    # 'page' | 'wxr' | 'disqus'
+    format: str = "page"
+    title: str = ""
+    # Comments in the file that were not loaded, per reason ("spam", "pending", ...).
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 async def open_archive(db_path: Path) -> aiosqlite.Connection:
@@ -183,14 +221,24 @@ async def ingest(
         _remove_leftovers(db_path)
         loaded = await _loaded_source(db_path)
         if loaded is not None and _holds(loaded, archive_path, stat):
-            return IngestReport(archive_path, loaded.sha256, False, loaded.counts)
+            return IngestReport(
+                archive_path,
+                loaded.sha256,
+                False,
+                loaded.counts,
+                loaded.format,
+                loaded.title,
+                loaded.left_out,
+            )
         with _storage_errors(db_path), _temporary_sibling(db_path) as building:
-            sha256, counts, stamp_ns = await _build(archive_path, stat, building, progress)
+            built, stamp_ns = await _build(archive_path, stat, building, progress)
             os.utime(building, ns=(stamp_ns, stamp_ns))
             with open(building, "rb") as written:
                 os.fsync(written.fileno())
             os.replace(building, db_path)
-    return IngestReport(archive_path, sha256, True, counts)
+    return IngestReport(
+        archive_path, built.sha256, True, built.counts, built.format, built.title, built.left_out
+    )
 
 
 # --- the source file -------------------------------------------------------------------------
@@ -261,7 +309,10 @@ class _Loaded:
     size: int
     mtime_ns: int
     parser_version: int
+    format: str
+    title: str
     counts: dict[str, int]
+    left_out: dict[str, int]
 
 
 async def _loaded_source(db_path: Path) -> _Loaded | None:
@@ -273,8 +324,8 @@ async def _loaded_source(db_path: Path) -> _Loaded | None:
         return None
     try:
         async with db.execute(
-            "SELECT sha256, size, mtime_ns, parser_version, stamp_ns,"
-            " comments, pingbacks, placeholders, members FROM source"
+            "SELECT sha256, size, mtime_ns, parser_version, stamp_ns, format, title,"
+            " counts, left_out FROM source"
         ) as cursor:
             rows = list(await cursor.fetchall())
         problem = None if len(rows) == 1 and rows[0][4] == written_ns else await _damage(db)
@@ -287,21 +338,22 @@ async def _loaded_source(db_path: Path) -> _Loaded | None:
         return None
     if len(rows) != 1:
         return None
-    sha256, size, mtime_ns, parser_version, stamp_ns, comments, pingbacks, placeholders, members = (
-        rows[0]
-    )
-    counts = {
-        "comments": comments,
-        "pingbacks": pingbacks,
-        "placeholders": placeholders,
-        "members": members,
-    }
+    sha256, size, mtime_ns, parser_version, stamp_ns, format_, title, counts, left_out = rows[0]
     if stamp_ns != written_ns:
         # Found sound: stamp it again so that the next start need not read it whole. Only the
         # file's times change, never a byte that open connections read.
         with contextlib.suppress(OSError):
             os.utime(db_path, ns=(stamp_ns, stamp_ns))
-    return _Loaded(sha256, size, mtime_ns, parser_version, counts)
+    return _Loaded(
+        sha256,
+        size,
+        mtime_ns,
+        parser_version,
+        format_,
+        title,
+        json.loads(counts),
+        json.loads(left_out),
+    )
 
 
 async def _damage(db: aiosqlite.Connection) -> str | None:
@@ -421,40 +473,116 @@ def _temporary_sibling(path: Path) -> Iterator[Path]:
 # --- building --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """What a build wrote, for the source row and the report."""
+
+    sha256: str
+    format: str
+    title: str
+    discussions: int
+    counts: dict[str, int]
+    left_out: dict[str, int]
+
+
 async def _build(
     archive_path: Path,
     stat: os.stat_result,
     building: Path,
     progress: Callable[[int, int], None] | None,
-) -> tuple[str, dict[str, int], int]:
-    """Write the database; its sha256, counts, and the modification time to give its file."""
-    reader = _PageReader(archive_path)
+) -> tuple[_Built, int]:
+    """Write the database; what it holds, and the modification time to give its file."""
+    detected = detect(archive_path)
+    if detected.format is ExportFormat.PAGE:
+        async with aiosqlite.connect(building) as db:
+            # A script runs each statement to its end: a pragma's unread result would otherwise
+            # stay "in progress" and refuse the final commit.
+            await db.executescript(";".join((*_BUILD_PRAGMAS, SCHEMA)))
+            # One transaction: the temporary file is either complete or discarded.
+            await db.execute("BEGIN")
+            built = await _write_page(db, archive_path, stat, progress)
+            return built, await _finish(db, archive_path, stat, built)
+    # The export readers and the threading run on a plain sqlite3 connection, in a worker thread
+    # so that a bot ingesting at start-up keeps its event loop; the index is built after it, on
+    # the same (still private) file.
+    built = await asyncio.to_thread(_write_export, archive_path, building)
     async with aiosqlite.connect(building) as db:
-        # A script runs each statement to its end: a pragma's unread result would otherwise
-        # stay "in progress" and refuse the final commit.
-        await db.executescript(";".join((*_BUILD_PRAGMAS, SCHEMA)))
-        # One transaction: the temporary file is either complete or discarded.
+        await db.executescript(";".join(_BUILD_PRAGMAS))
         await db.execute("BEGIN")
-        try:
-            lines = reader.lines()
-            head, comments = read_page(lines)
-            await _write_head(db, head.post, head.resolution, head.members)
-            counts = await _write_comments(db, comments, reader, stat.st_size, progress)
-        except ArchiveFormatError as error:
-            if reader.blank:
-                raise ArchiveError(f"{archive_path}: the file is empty") from None
-            raise ArchiveFormatError(f"{archive_path}: {error}") from None
-        # The parser stops at the comment form; the hash covers the whole file.
-        for _ in lines:
-            pass
-        counts["members"] = len(head.members)
-        sha256 = reader.sha256.hexdigest()
-        stamp_ns = time.time_ns()
-        await _write_source(db, archive_path, sha256, stat, stamp_ns, counts)
-        await _build_search_index(db)
-        await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        await db.commit()
-    return sha256, counts, stamp_ns
+        return built, await _finish(db, archive_path, stat, built)
+
+
+async def _finish(
+    db: aiosqlite.Connection, archive_path: Path, stat: os.stat_result, built: _Built
+) -> int:
+    stamp_ns = time.time_ns()
+    await _write_source(db, archive_path, built, stat, stamp_ns)
+    await _build_search_index(db)
+    await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    await db.commit()
+    return stamp_ns
+
+
+async def _write_page(
+    db: aiosqlite.Connection,
+    archive_path: Path,
+    stat: os.stat_result,
+    progress: Callable[[int, int], None] | None,
+) -> _Built:
+    reader = _PageReader(archive_path)
+    try:
+        lines = reader.lines()
+        head, comments = read_page(lines)
+        await _write_head(db, head.post, head.resolution, head.members)
+        counts = await _write_comments(db, comments, reader, stat.st_size, progress)
+    except ArchiveFormatError as error:
+        if reader.blank:
+            raise ArchiveError(f"{archive_path}: the file is empty") from None
+        raise ArchiveFormatError(f"{archive_path}: {error}") from None
+    # The parser stops at the comment form; the hash covers the whole file.
+    for _ in lines:
+        pass
+    counts["members"] = len(head.members)
+    return _Built(reader.sha256.hexdigest(), "page", head.post.title, 1, counts, {})
+
+
+def _write_export(archive_path: Path, building: Path) -> _Built:
+    """Read a WordPress or Disqus export into the building file, committed, without its index."""
+    conn = sqlite3.connect(building, isolation_level=None)
+    try:
+        conn.executescript(";".join((*_BUILD_PRAGMAS, SCHEMA)))
+        conn.execute("BEGIN")
+        report = load_export(conn, archive_path)
+        conn.execute(_COPY_DISCUSSIONS)
+        conn.execute(_COPY_COMMENTS)
+        drop_export_tables(conn)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    kinds = (ExportKind.COMMENT, ExportKind.PINGBACK, ExportKind.TRACKBACK, ExportKind.PLACEHOLDER)
+    return _Built(
+        _sha256_of(archive_path),
+        report.format.value,
+        export_title(archive_path, report.format) or archive_path.stem,
+        report.discussions,
+        {f"{kind.value}s": report.kinds[kind.value] for kind in kinds},
+        dict(sorted(report.left_out.items())),
+    )
+
+
+_COPY_DISCUSSIONS = """
+INSERT INTO discussion (number, key, title, link, date, author, body, html)
+SELECT discussion, nullif(export_id, ''), title, nullif(link, ''), date, author, text,
+       nullif(body, '')
+FROM temp.export_discussion ORDER BY discussion
+"""
+_COPY_COMMENTS = """
+INSERT INTO comment (discussion, id, parent_id, depth, position, kind, author, date, body, html,
+                     author_url, permalink, export_id)
+SELECT discussion, id, parent_id, depth, position, kind, author, date, text, nullif(body, ''),
+       author_url, permalink, export_id
+FROM temp.export_comment ORDER BY position
+"""
 
 
 async def _write_head(
@@ -473,12 +601,19 @@ async def _write_head(
             resolution.date.isoformat(),
         ),
     )
+    # The page is one discussion: its post is the root its comments hang under.
+    await db.execute(
+        "INSERT INTO discussion (number, title, date, body) VALUES (1, ?, ?, ?)",
+        (post.title, post.date.isoformat(), "\n\n".join(post.paragraphs)),
+    )
     await db.executemany(
         "INSERT INTO member (position, name, city) VALUES (?, ?, ?)",
         [(m.position, m.name, m.city) for m in members],
     )
 
 
+# The kinds the page holds (it has no trackbacks), in the order its report lists them.
+_PAGE_KINDS = (CommentKind.COMMENT, CommentKind.PINGBACK, CommentKind.PLACEHOLDER)
 _INSERT_COMMENT = (
     f"INSERT INTO comment ({', '.join(COMMENT_COLUMNS)})"
     f" VALUES ({', '.join('?' * len(COMMENT_COLUMNS))})"
@@ -492,7 +627,7 @@ async def _write_comments(
     size: int,
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, int]:
-    counts = dict.fromkeys((f"{kind.value}s" for kind in CommentKind), 0)
+    counts = dict.fromkeys((f"{kind.value}s" for kind in _PAGE_KINDS), 0)
     while batch := list(itertools.islice(comments, _BATCH)):
         for comment in batch:
             counts[f"{comment.kind.value}s"] += 1
@@ -503,28 +638,25 @@ async def _write_comments(
 
 
 async def _write_source(
-    db: aiosqlite.Connection,
-    path: Path,
-    sha256: str,
-    stat: os.stat_result,
-    stamp_ns: int,
-    counts: dict[str, int],
+    db: aiosqlite.Connection, path: Path, built: _Built, stat: os.stat_result, stamp_ns: int
 ) -> None:
     await db.execute(
         "INSERT INTO source (path, sha256, size, mtime_ns, parser_version, loaded_at, stamp_ns,"
-        " comments, pingbacks, placeholders, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " format, title, discussions, counts, left_out)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             str(path),
-            sha256,
+            built.sha256,
             stat.st_size,
             stat.st_mtime_ns,
             PARSER_VERSION,
             dt.datetime.fromtimestamp(stamp_ns / 1e9, dt.UTC).isoformat(timespec="seconds"),
             stamp_ns,
-            counts["comments"],
-            counts["pingbacks"],
-            counts["placeholders"],
-            counts["members"],
+            built.format,
+            built.title,
+            built.discussions,
+            json.dumps(built.counts),
+            json.dumps(built.left_out),
         ),
     )
 

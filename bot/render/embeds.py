@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
+from bot.render.html import body_markdown
 from bot.render.limits import (
     CHOICE_NAME,
     EMBED_AUTHOR,
@@ -211,7 +212,7 @@ def comment_embeds(
     author line.
     """
     kind = "Pingback" if comment.kind is CommentKind.PINGBACK else "Comment"
-    text = escape_archive_text(comment.body) if comment.in_archive else PLACEHOLDER_TEXT
+    text = body_markdown(comment) if comment.in_archive else PLACEHOLDER_TEXT
     fields: list[_Field] = []
     if ancestors:
         fields.append(_Field("In reply to", "\n".join(_context_line(a) for a in ancestors)))

@@ -6,6 +6,7 @@ Pure builders; the replay runner only sends what they return.
 from __future__ import annotations
 
 from bot.archive.models import Comment, CommentKind, Post
+from bot.render.html import body_markdown
 from bot.render.limits import MESSAGE, THREAD_NAME, plain_label, split_text
 from bot.render.markdown import escape_archive_text
 from bot.render.text import label, long_date, plural
@@ -63,7 +64,7 @@ def comment_message_parts(comment: Comment) -> list[str]:
         if part
     ]
     heading = " · ".join(header)
-    body = escape_archive_text(comment.body)
+    body = body_markdown(comment)
     # Splitting the body alone (rather than header and body together, which would break at the
     # header's own newline) keeps each header with its part. Room is left for the longest header
     # a part can get; a part count with more digits than the first guess splits once more.

@@ -19,11 +19,10 @@ unreadable file) whose message names the file and the problem, ready for one lin
 
 Contracts:
 
-- **Text.** ``body`` columns are Discord markdown, display-ready: text the commenter typed is
-  already escaped (it shows literally, mentions are neutralised), and the only live markup is the
-  comment's own HTML turned into markdown. Do not escape it again; split it at blank lines.
-  ``text`` columns are the same words as plain, unescaped text for search, snippets and
-  autocomplete, to be escaped like any archive text. See :mod:`bot.archive.exports.html`.
+- **Text.** ``body`` columns hold the comment's HTML (line breaks made tags), ``''`` when it
+  has no markup; :mod:`bot.render.html` turns it into Discord markdown when it is shown.
+  ``text`` columns are the words as plain, unescaped text for search, snippets, autocomplete,
+  and for showing (escaped) a comment without markup. See :mod:`bot.archive.exports.html`.
 - **Privacy.** Commenters' e-mail and IP elements are never read; no record, row or message
   holds them.
 - **Safety.** No entity expansion, no DTD, no network; a file with a DOCTYPE is refused.

@@ -6,6 +6,7 @@ Only the head of the file is read, so detection costs the same for a 500 MB expo
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -100,3 +101,23 @@ def detect_head(head: bytes, name: str) -> Detected:
     raise ArchiveFormatError(
         f"{name}: an XML document with root <{local}>, not a WordPress (WXR) or Disqus export"
     )
+
+
+# The site's name: the channel's <title> in a WXR file (before the first <item>), the forum's
+# short name in a Disqus export. Both sit in the file's head.
+_SITE_TITLE = {
+    ExportFormat.WXR: re.compile(
+        rb"<channel>\s*<title>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</title>", re.S
+    ),
+    ExportFormat.DISQUS: re.compile(rb"<forum>\s*([^<]*?)\s*</forum>"),
+}
+
+
+def export_title(path: Path, format: ExportFormat) -> str | None:
+    """The title the export gives its site, entities decoded; None when it gives none."""
+    pattern = _SITE_TITLE.get(format)
+    match = pattern.search(read_head(path)) if pattern is not None else None
+    if match is None:
+        return None
+    title = html.unescape(match[1].decode("utf-8", "replace")).strip()
+    return " ".join(title.split()) or None

@@ -1,35 +1,25 @@
-"""Comment HTML into what Discord shows (markdown) and what search reads (plain text).
+"""Comment HTML into what ingest stores: the HTML to show later, and plain text to search.
 
 A comment in an export is HTML: WordPress stores what the commenter typed (blank lines for
 paragraphs, a few allowed tags) and adds paragraphs only when showing it; Disqus stores finished
-HTML. Both become two strings, from one parse:
+HTML. Ingest keeps two strings:
 
-``body``
-    Discord markdown, ready to show. Every character that was text in the HTML is escaped with
-    :func:`bot.render.markdown.escape_archive_text` (so ``*``, ``_``, ``#`` and mentions typed
-    by the
-    commenter show literally and ping no one); the only live markup is the comment's own:
-    paragraphs, line breaks, links, emphasis, strike-through, lists, quotes and code. Nothing else
-    of the HTML survives: unknown tags give their text, scripts and styles give nothing.
-    Renderers must not escape ``body`` again.
+``html``
+    The comment as finished HTML (WordPress line breaks made ``<br>`` tags, so both formats read
+    alike), or ``''`` when the comment has no markup at all (most comments). It is turned into
+    Discord markdown only when shown, a few comments at a time (:mod:`bot.render.html`): a full
+    HTML parse per comment at ingest would cost most of a million-comment ingest.
 ``text``
-    The same words as plain, unescaped text without markup (link targets dropped), for full-text
-    search, snippets and autocomplete, which escape it like any other archive text.
-
-Markdownify (a kept library) does the HTML work; plain comments, the large majority, skip it
-through a fast path that gives the same result.
+    The words as plain, unescaped text without markup (link targets dropped, entities decoded),
+    for full-text search, snippets and autocomplete, which escape it like any archive text; for
+    a comment without markup it is also what is shown (escaped). Read with a few regular
+    expressions: search needs the words, not the structure.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from typing import Any
-
-from bs4 import BeautifulSoup
-from markdownify import MarkdownConverter
-
-from bot.render.markdown import escape_archive_text
 
 _BLOCK_TAGS = r"p|div|ul|ol|li|blockquote|pre|h[1-6]|table|thead|tbody|tr|td|th|hr|dl|dt|dd"
 # White space with a line break next to a block tag is layout, not a line break in the text.
@@ -40,40 +30,50 @@ _PRE = re.compile(r"(<pre\b.*?</pre>)", re.I | re.S)
 _BLANK_LINE = re.compile(r"[ \t\r\f\v]*\n(?:[ \t\r\f\v]*\n)+[ \t\r\f\v]*")
 _LINE_BREAK = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
-_TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
-# Every character escape_archive_text can act on (a superset): text without any of them, most
-# sentences of prose, is returned as it is without running the full escaper.
-_ESCAPABLE = re.compile(r"[\\*_~`|\[>#+\-@<]|[0-9]\.")
 _LOOSE_AMPERSAND = re.compile(r"&(?![A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[xX][0-9A-Fa-f]+;)")
-_SAFE_LINK = re.compile(r"(?:https?|ftp)://\S+", re.I)
+# What carries no words: scripts, styles, HTML comments.
+_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_BREAK_TAG = re.compile(r"<br\b[^>]*>", re.I)
+_LIST_ITEM = re.compile(r"(?:</?li\b[^>]*>\s*)+", re.I)
+_BLOCK_TAG = re.compile(rf"</?(?:{_BLOCK_TAGS.replace('li|', '')}|address)\b[^>]*>", re.I)
+_IMAGE_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>""", re.I)
+_TAG = re.compile(r"</?[A-Za-z][^>]*>|<![^>]*>|<\?[^>]*>")
 
 
 def convert(raw: str, *, typed: bool) -> tuple[str, str]:
-    """``(body, text)`` for a comment's raw HTML.
+    """``(html, text)`` for a comment's raw HTML; ``html`` is ``''`` when it has no markup.
 
     ``typed`` is True for WordPress, whose comments keep the commenter's own line breaks (a blank
     line is a paragraph, a single break a line break), False for finished HTML (Disqus).
     """
     if "<" not in raw and not _LOOSE_AMPERSAND.search(raw):
-        # No tags: complete entities are the only HTML (pingbacks' "[&#8230;]"), and once
-        # decoded the text takes the fast path, as markdownify would read it. (Parsers differ on
-        # an ampersand that starts no complete entity, so that text goes the long way.)
-        return _plain(html.unescape(raw) if "&" in raw else raw, typed=typed)
-    soup = BeautifulSoup(_line_breaks_as_html(raw, typed=typed), "html.parser")
-    body = _tidy(_DISCORD.convert_soup(soup))
-    text = _tidy(_PLAIN.convert_soup(soup))
-    return body, text
+        # No tags: complete entities are the only HTML (pingbacks' "[&#8230;]"). (Parsers differ
+        # on an ampersand that starts no complete entity, so that text keeps its HTML.)
+        return "", _plain(html.unescape(raw) if "&" in raw else raw, typed=typed)
+    finished = _line_breaks_as_html(raw, typed=typed)
+    return finished, text_of(finished)
 
 
-def _plain(raw: str, *, typed: bool) -> tuple[str, str]:
+def text_of(finished: str) -> str:
+    """The words of finished HTML: block tags and breaks become line breaks, tags go."""
+    text = _HIDDEN.sub("", finished)
+    text = _IMAGE_ALT.sub(lambda m: f" {m[1] or m[2] or ''} ", text)
+    text = _BREAK_TAG.sub("\n", text)
+    text = _LIST_ITEM.sub("\n", text)
+    text = _BLOCK_TAG.sub("\n\n", text)
+    text = html.unescape(_TAG.sub("", text))
+    text = _LINE_BREAK.sub("\n", _SPACES.sub(" ", text))
+    return _EXTRA_BLANK_LINES.sub("\n\n", text).strip()
+
+
+def _plain(raw: str, *, typed: bool) -> str:
     text = _SPACES.sub(" ", raw)
     if typed:
         text = _EXTRA_BLANK_LINES.sub("\n\n", _LINE_BREAK.sub("\n", text))
     else:
         text = _SPACES.sub(" ", _LINE_BREAK.sub(" ", text))
-    text = text.strip()
-    return escape(text), text
+    return text.strip()
 
 
 def _line_breaks_as_html(raw: str, *, typed: bool) -> str:
@@ -92,88 +92,3 @@ def _line_breaks_as_html(raw: str, *, typed: bool) -> str:
         else:
             parts[i] = _LINE_BREAK.sub(" ", part)
     return "".join(parts)
-
-
-def escape(text: str) -> str:
-    """:func:`escape_archive_text`, skipped for text it would leave unchanged."""
-    return escape_archive_text(text) if _ESCAPABLE.search(text) else text
-
-
-def _tidy(markdown: str) -> str:
-    markdown = _TRAILING_SPACE.sub("\n", markdown)
-    return _EXTRA_BLANK_LINES.sub("\n\n", markdown).strip()
-
-
-class _DiscordMarkdown(MarkdownConverter):
-    """Markdownify, speaking the subset of markdown Discord renders."""
-
-    class Options(MarkdownConverter.DefaultOptions):  # type: ignore[misc,name-defined]
-        bullets = "-"
-        strong_em_symbol = "*"
-        escape_asterisks = False
-        escape_underscores = False
-
-    def escape(self, text: str, parent_tags: set[str]) -> str:
-        return escape(text) if text else ""
-
-    def convert_br(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        return "\n"
-
-    def convert_a(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        href = (el.get("href") or "").strip()
-        if "_noformat" in parent_tags or not _SAFE_LINK.fullmatch(href):
-            return text
-        if not text.strip() or text.replace("\\", "") == href:
-            return href
-        # Angle brackets keep Discord from embedding a preview of every linked page.
-        label = text.replace("]", "\\]")
-        return f"[{label}](<{href}>)"
-
-    def convert_img(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        # Discord shows no inline images; the picture's description stands in for it.
-        alt = (el.get("alt") or "").strip()
-        return self.escape(alt, parent_tags) if alt else ""
-
-    def convert_hN(self, n: int, el: Any, text: str, parent_tags: set[str]) -> str:
-        # Comment headings are emphasis, not document structure: bold, on their own line.
-        text = text.strip()
-        return f"\n\n**{text}**\n\n" if text else ""
-
-    def convert_u(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        return f"__{text}__" if text.strip() else text
-
-    def convert_address(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        # A block in HTML that markdownify reads as inline: keep it apart from what follows.
-        return f"\n\n{text.strip()}\n\n" if text.strip() else ""
-
-    def convert_hr(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        return "\n\n"
-
-
-class _PlainText(_DiscordMarkdown):
-    """The same walk with every piece of markup left out: the words only."""
-
-    def escape(self, text: str, parent_tags: set[str]) -> str:
-        return text
-
-    def convert_a(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        return text
-
-    def convert_hN(self, n: int, el: Any, text: str, parent_tags: set[str]) -> str:
-        return f"\n\n{text.strip()}\n\n"
-
-    def _inline(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        return text
-
-    convert_b = convert_strong = convert_em = convert_i = convert_u = _inline
-    convert_del = convert_s = convert_code = convert_kbd = convert_samp = _inline
-
-    def convert_blockquote(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        return f"\n\n{text.strip()}\n\n"
-
-    def convert_pre(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        return f"\n\n{text.strip()}\n\n"
-
-
-_DISCORD = _DiscordMarkdown()
-_PLAIN = _PlainText()

@@ -22,7 +22,7 @@ order; Disqus threads whose links are one page are merged into one::
     merge_key  TEXT NOT NULL UNIQUE -- the reader's key for the page (normalised link for Disqus)
     export_id  TEXT NOT NULL        -- WordPress post id, Disqus thread dsq:id ('' if none)
     title, link TEXT NOT NULL; date TEXT (UTC ISO, NULL if unknown); author TEXT (NULL if none)
-    body TEXT NOT NULL              -- the opening text, Discord markdown (see exports.html)
+    body TEXT NOT NULL              -- the opening text's HTML, '' when plain (see exports.html)
     text TEXT NOT NULL              -- the same, plain text for search
 
 ``temp.export_comment`` (view), one row per comment and placeholder; ``ORDER BY position`` is
@@ -37,7 +37,7 @@ page order (discussion by discussion; a parent before its children, siblings by 
     author, author_url TEXT (NULL if none; for pingbacks/trackbacks the linking page's title
                         and address)
     date       TEXT     -- UTC ISO 8601 ("2014-01-14T17:32:12Z"), NULL if unknown
-    body       TEXT     -- Discord markdown, display-ready, '' for a placeholder
+    body       TEXT     -- the comment's HTML, '' when it has no markup and for a placeholder
     text       TEXT     -- plain text for search, '' for a placeholder
     permalink  TEXT     -- the discussion's link + "#comment-<export id>", NULL for placeholders
     export_id  TEXT     -- the export's own comment id (also a placeholder's missing parent id)
