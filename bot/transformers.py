@@ -8,6 +8,7 @@ so it is cleaned before it reaches SQLite and quoted only in a short, escaped fo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,7 +17,7 @@ from discord import app_commands
 from bot import render
 from bot.archive import outline, queries
 from bot.archive.library import ArchiveSet, LoadedArchive
-from bot.archive.models import Comment
+from bot.archive.models import Comment, Discussion
 from bot.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -98,39 +99,130 @@ class ArchiveTransformer(app_commands.Transformer["ArchiveBot"]):
         ][: render.CHOICES]
 
 
-class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
-    """A comment id, completed from ids and words as the user types."""
+class AuthorTransformer(app_commands.Transformer["ArchiveBot"]):
+    """A commenter's name, as the chosen archive spells it, completed from its authors."""
 
-    async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> Comment:
-        comment_id = outline.parse(render.clean_input(value))
-        if comment_id is None:
-            raise UserFacingError(
-                f"{render.quoted_input(value)} is not a comment id. Ids are numbers joined by"
-                " dots, such as `3` or `3.2.1`: start typing and pick one from the list."
-            )
-        db = (await archive_of(interaction)).db
-        comment = await queries.get_comment(db, comment_id)
-        if comment is None:
-            above = await queries.ancestors(db, comment_id)
-            nearest = above[-1] if above else None
-            last = await queries.last_reply(db, nearest.id if nearest else None)
-            raise UserFacingError(render.missing_comment(comment_id, nearest, last))
-        return comment
+    async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> str:
+        archive = await archive_of(interaction)
+        typed = " ".join(render.clean_input(value).split())
+        for author, _ in await queries.complete_authors(archive.db, typed, render.CHOICES):
+            if author.casefold() == typed.casefold():
+                return author
+        raise UserFacingError(
+            f"No comment in {render.archive_title(archive)} is by {render.quoted_input(value)}."
+            " Start typing a name and pick one from the list."
+        )
 
     # discord.py types the value as int | float | str for every option type; ours is a string.
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
-        # "３.２" and "03" complete as the ids they stand for; anything else as typed. A stray
-        # half of a surrogate pair is dropped rather than shown, so suggestions keep coming.
+        try:
+            archive = await archive_of(interaction)
+        except UserFacingError:
+            return []
         typed = render.clean_input(value, replacement="")
-        typed = outline.parse(typed) or typed
+        return [
+            app_commands.Choice(name=render.author_choice(author, count), value=author)
+            for author, count in await queries.complete_authors(archive.db, typed, render.CHOICES)
+            # A choice's value holds 100 characters at most; a longer name can still be typed.
+            if len(author) <= render.CHOICE_NAME
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """What a typed comment reference names: a comment of one of an archive's discussions, or
+    (``comment`` None, typed ``4/``) the discussion's root, its post."""
+
+    archive: LoadedArchive
+    discussion: Discussion
+    comment: Comment | None
+
+    @property
+    def ref(self) -> str:
+        """The reference as the archive's readers type it: "3.2", or "4/3.2" and "4/" in an
+        archive of several discussions."""
+        return render.comment_ref(self.archive, self.discussion.number, self.comment)
+
+
+class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
+    """A comment reference (``3.2.1``, ``4/3.2.1``, ``4/``, ``#1234``) in the chosen archive,
+    completed from ids, words and discussion titles as the user types."""
+
+    async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> Chosen:
+        archive = await archive_of(interaction)
+        ref = outline.parse_ref(render.clean_input(value))
+        if ref is None:
+            raise UserFacingError(render.not_a_ref(value, archive))
+        db = archive.db
+        if ref.export_id is not None:
+            comment = await queries.get_comment_by_export_id(db, ref.export_id)
+            if comment is None:
+                raise UserFacingError(render.missing_export_id(ref.export_id, archive))
+            return await _chosen(archive, comment.discussion, comment)
+        if ref.discussion is None and archive.discussions > 1:
+            raise UserFacingError(render.which_discussion(archive))
+        number = ref.discussion or 1
+        if ref.comment_id is None:
+            return await _chosen(archive, number, None)
+        comment = await queries.get_comment(db, ref.comment_id, number)
+        if comment is None:
+            await _chosen(archive, number, None)  # a discussion that is not there says so first
+            above = await queries.ancestors(db, ref.comment_id, number)
+            nearest = above[-1] if above else None
+            last = await queries.last_reply(db, nearest.id if nearest else None, number)
+            prefix = render.discussion_prefix(archive, number)
+            raise UserFacingError(render.missing_comment(ref.comment_id, nearest, last, prefix))
+        return await _chosen(archive, number, comment)
+
+    # discord.py types the value as int | float | str for every option type; ours is a string.
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[ArchiveBot], value: str
+    ) -> list[app_commands.Choice[str]]:
         try:
             archive = await archive_of(interaction)
         except UserFacingError:
             return []  # an unknown archive: its own option says so when the command is sent
-        comments = await queries.complete_comment_ids(archive.db, typed, render.CHOICES)
-        return [app_commands.Choice(name=render.comment_choice(c), value=c.id) for c in comments]
+        # "３.２" and "03" complete as the ids they stand for, "4/3" within discussion 4; anything
+        # else as typed. A stray half of a surrogate pair is dropped rather than shown, so
+        # suggestions keep coming.
+        typed = render.clean_input(value, replacement="")
+        ref = outline.parse_ref(typed)
+        discussion = ref.discussion if ref is not None else None
+        if ref is not None and ref.export_id is None:
+            typed = ref.comment_id or ""
+        choices: list[app_commands.Choice[str]] = []
+        several = archive.discussions > 1
+        if several and (ref is None or ref.is_root):
+            # Whole discussions first: by title as words are typed, or the one typed as "4/".
+            found = (
+                await queries.list_discussions(archive.db, typed, render.CHOICES)
+                if ref is None
+                else [d for d in [await queries.get_discussion(archive.db, discussion or 0)] if d]
+            )
+            choices += [
+                app_commands.Choice(name=render.discussion_choice(d), value=f"{d.number}/")
+                for d in found[:5]
+            ]
+        comments = await queries.complete_comment_ids(
+            archive.db, typed, render.CHOICES - len(choices), discussion
+        )
+        choices += [
+            app_commands.Choice(
+                name=render.comment_choice(c, render.comment_ref(archive, c.discussion, c)),
+                value=render.comment_ref(archive, c.discussion, c),
+            )
+            for c in comments
+        ]
+        return choices
+
+
+async def _chosen(archive: LoadedArchive, number: int, comment: Comment | None) -> Chosen:
+    discussion = await queries.get_discussion(archive.db, number)
+    if discussion is None:
+        raise UserFacingError(render.missing_discussion(number, archive))
+    return Chosen(archive, discussion, comment)
 
 
 class CityTransformer(app_commands.Transformer["ArchiveBot"]):

@@ -9,9 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.archive.library import LoadedArchive
-from bot.archive.models import Comment
-from bot.replies import comment_embeds, send_embeds
-from bot.transformers import ArchiveTransformer, CommentTransformer, chosen_archive
+from bot.replies import comment_embeds, discussion_embeds, send_embeds
+from bot.transformers import ArchiveTransformer, Chosen, CommentTransformer
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -25,18 +24,22 @@ class CommentCog(commands.Cog):
 
     @app_commands.command(name="comment")
     @app_commands.describe(
-        id="The comment's id, such as 3 or 3.2.1 (type an id or a word)",
+        id="The comment's id, such as 3 or 3.2.1, or 4/3.2.1 in discussion 4 (type an id or words)",
         archive="Which archive to read (the server's default if left out)",
     )
     async def comment(
         self,
         interaction: discord.Interaction[ArchiveBot],
-        id: app_commands.Transform[Comment, CommentTransformer],  # noqa: A002
+        id: app_commands.Transform[Chosen, CommentTransformer],  # noqa: A002
+        # Read by the id's transformer, which looks the id up in the archive it names.
         archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
     ) -> None:
         """Show one comment in full, with its context and the number of replies under it."""
-        archive = archive or await chosen_archive(interaction)
-        await send_embeds(interaction, await comment_embeds(archive.db, id))
+        if id.comment is None:
+            embeds = await discussion_embeds(id.archive, id.discussion)
+        else:
+            embeds = await comment_embeds(id.archive, id.comment)
+        await send_embeds(interaction, embeds)
 
 
 async def setup(bot: ArchiveBot) -> None:

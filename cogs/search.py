@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -19,13 +20,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.archive import queries
+from bot.archive import outline, queries
 from bot.archive import search as archive_search
 from bot.archive.library import LoadedArchive
 from bot.archive.models import Member
 from bot.errors import UserFacingError
 from bot.replies import comment_embeds, send_embeds
-from bot.transformers import ArchiveTransformer, chosen_archive
+from bot.transformers import ArchiveTransformer, AuthorTransformer, chosen_archive
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -69,16 +70,34 @@ class SearchGate:
             self.running -= 1
 
 
-async def _page(
+@dataclass(frozen=True, slots=True)
+class Results:
+    """One page of a search, and the embed that shows it."""
+
+    page: archive_search.SearchPage
+    embed: discord.Embed
+
+
+async def _results(
     interaction: discord.Interaction[ArchiveBot],
     archive: LoadedArchive,
     query: str,
     offset: int,
-) -> archive_search.SearchPage:
+    author: str | None,
+) -> Results:
     cog = interaction.client.get_cog(SearchCog.__cog_name__)
     assert isinstance(cog, SearchCog)
     async with cog.gate.slot():
-        return await archive_search.search(archive.db, query, limit=PAGE_SIZE, offset=offset)
+        page = await archive_search.search(
+            archive.db, query, limit=PAGE_SIZE, offset=offset, author=author
+        )
+    titles: dict[int, str] = {}
+    if archive.discussions > 1:
+        for number in sorted({hit.discussion for hit in page.hits}):
+            discussion = await queries.get_discussion(archive.db, number)
+            titles[number] = discussion.title if discussion else "?"
+    embed = render.search_embed(page, PAGE_SIZE, discussions=titles, author=author)
+    return Results(page, embed)
 
 
 def _archive_named(interaction: discord.Interaction[ArchiveBot], name: str | None) -> LoadedArchive:
@@ -91,24 +110,31 @@ def _archive_named(interaction: discord.Interaction[ArchiveBot], name: str | Non
 
 
 def results_view(
-    page: archive_search.SearchPage, owner: int, archive: str, *, shared: bool = False
+    page: archive_search.SearchPage, owner: int, archive: LoadedArchive, *, shared: bool = False
 ) -> discord.ui.View:
     """Paging for the searcher (owner), "post" while the results are private, "open" for anyone."""
     view = discord.ui.View(timeout=None)
     paging = render.Paging(page.offset, page.total, PAGE_SIZE)
-    view.add_item(PageButton("prev", owner, paging.previous, archive, disabled=paging.is_first))
-    view.add_item(PageButton("next", owner, paging.next, archive, disabled=paging.is_last))
+    name = archive.name
+    view.add_item(PageButton("prev", owner, paging.previous, name, disabled=paging.is_first))
+    view.add_item(PageButton("next", owner, paging.next, name, disabled=paging.is_last))
     if not shared:
-        view.add_item(PageButton("post", owner, page.offset, archive))
+        view.add_item(PageButton("post", owner, page.offset, name))
     if page.hits:
-        view.add_item(OpenResult([_result_option(hit) for hit in page.hits], archive))
+        several = archive.discussions > 1
+        view.add_item(OpenResult([_result_option(hit, several) for hit in page.hits], name))
     return view
 
 
-def _result_option(hit: archive_search.SearchHit) -> discord.SelectOption:
+def _result_option(hit: archive_search.SearchHit, several: bool) -> discord.SelectOption:
+    ref = render.hit_ref(hit, several)
     where = f"reply to {hit.parent_id}" if hit.parent_id else "top-level comment"
+    if hit.author:
+        where += f" by {hit.author}"
     return discord.SelectOption(
-        label=f"Comment {hit.comment_id}", value=hit.comment_id, description=where
+        label=f"Comment {ref}",
+        value=ref,
+        description=render.plain_label(where, render.OPTION_DESCRIPTION),
     )
 
 
@@ -175,23 +201,24 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_PAGE_
                 "These results can no longer be paged; run `/search` again.", ephemeral=True
             )
             return
+        author = render.author_filter_of(message.embeds if message else [])
         try:
             archive = _archive_named(interaction, self.archive)
-            page = await _page(interaction, archive, query, self.offset)
+            results = await _results(interaction, archive, query, self.offset, author)
         except UserFacingError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return
-        embed = render.search_embed(page, PAGE_SIZE)
+        page, embed = results.page, results.embed
         if self.action == "post":
             await interaction.response.send_message(
-                embed=embed, view=results_view(page, self.owner, archive.name, shared=True)
+                embed=embed, view=results_view(page, self.owner, archive, shared=True)
             )
         else:
             # A page of the private results stays private, a page of posted ones stays public;
             # only the "post" button is missing from the posted message.
             shared = interaction.message is not None and not interaction.message.flags.ephemeral
             await interaction.response.edit_message(
-                embed=embed, view=results_view(page, self.owner, archive.name, shared=shared)
+                embed=embed, view=results_view(page, self.owner, archive, shared=shared)
             )
 
 
@@ -225,20 +252,23 @@ class OpenResult(
         return cls(item.options, match["archive"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        chosen = self.item.values[0]
         try:
-            db = _archive_named(interaction, self.archive).db
+            archive = _archive_named(interaction, self.archive)
         except UserFacingError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return
-        chosen = self.item.values[0]
-        comment = await queries.get_comment(db, chosen)
+        ref = outline.parse_ref(chosen)
+        comment = None
+        if ref is not None and ref.comment_id is not None:
+            comment = await queries.get_comment(archive.db, ref.comment_id, ref.discussion or 1)
         if comment is None:
             # The archive was re-ingested since these results were shown.
             await interaction.response.send_message(
                 f"Comment {chosen} is no longer in the archive; search again.", ephemeral=True
             )
             return
-        await send_embeds(interaction, await comment_embeds(db, comment), ephemeral=True)
+        await send_embeds(interaction, await comment_embeds(archive, comment), ephemeral=True)
 
 
 def _members_named(members: list[Member], query: str) -> list[Member]:
@@ -264,6 +294,7 @@ class SearchCog(commands.Cog):
     @app_commands.command(name="search")
     @app_commands.describe(
         query='Words to find (all must match); "a phrase", prefix*, -exclude',
+        author="Only comments by this author (start typing a name)",
         archive="Which archive to search (the server's default if left out)",
     )
     @app_commands.checks.cooldown(COOLDOWN_RATE, COOLDOWN_SECONDS)
@@ -271,6 +302,7 @@ class SearchCog(commands.Cog):
         self,
         interaction: discord.Interaction[ArchiveBot],
         query: app_commands.Range[str, 1, render.MAX_QUERY],
+        author: app_commands.Transform[str, AuthorTransformer] | None = None,
         archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
     ) -> None:
         """Find comments by keyword, best matches first (only you see the results)."""
@@ -282,18 +314,26 @@ class SearchCog(commands.Cog):
                 ' or digits, for example `/search query:snitch` or `/search query:"democratic'
                 ' centralism"`.'
             )
-        page = await _page(interaction, archive, query, 0)
+        results = await _results(interaction, archive, query, 0, author)
+        page = results.page
         if page.too_broad:
             raise UserFacingError(render.TOO_BROAD)
         if not page.hits:
-            raise UserFacingError(await self._no_match(archive, query, page.suggestion))
+            raise UserFacingError(await self._no_match(archive, query, page.suggestion, author))
         await interaction.response.send_message(
-            embed=render.search_embed(page, PAGE_SIZE),
-            view=results_view(page, interaction.user.id, archive.name),
+            embed=results.embed,
+            view=results_view(page, interaction.user.id, archive),
             ephemeral=True,
         )
 
-    async def _no_match(self, archive: LoadedArchive, query: str, suggestion: str | None) -> str:
+    async def _no_match(
+        self, archive: LoadedArchive, query: str, suggestion: str | None, author: str | None
+    ) -> str:
+        if author is not None:
+            return (
+                f"No comment by {render.quoted_input(author)} matches"
+                f" {render.quoted_input(query)}. Leave out `author:` to search every comment."
+            )
         hints: list[str] = []
         named = _members_named(await queries.list_members(archive.db), query)
         if named:

@@ -155,7 +155,7 @@ def test_user_mistakes_get_one_line_and_the_console_carries_on(console_env):
 
     assert out["/nope"] == "✗ There is no /nope command. Type `help` to list the commands."
     assert out["/search foo:bar"].startswith(
-        "✗ /search has no option foo: (it takes query:, archive:)."
+        "✗ /search has no option foo: (it takes query:, author:, archive:)."
     )
     assert out["/comment"].startswith("✗ /comment needs id:")
     # Plain text fills the first option, here the archive's name.
@@ -206,14 +206,14 @@ def test_help_lists_every_command_with_its_options(console_env):
         "/about [archive:<text>]",
         "/comment id:<text> [archive:<text>]",
         "/members [city:<text>] [archive:<text>]",
-        "/search query:<text> [archive:<text>]",
+        "/search query:<text> [author:<text>] [archive:<text>]",
         "/archive list",
         "/archive use name:<text>",
     ):
         assert f"\n{command}\n" in f"\n{listing}"
     assert "click <label>" in listing
     assert out["? search"].startswith(
-        "/search query:<text> [archive:<text>]\n    Find comments by keyword"
+        "/search query:<text> [author:<text>] [archive:<text>]\n    Find comments by keyword"
     )
 
 

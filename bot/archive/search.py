@@ -88,6 +88,9 @@ class SearchHit:
     snippet: str
     # [start, end) spans of the matched terms in ``snippet``, sorted and disjoint.
     highlights: tuple[tuple[int, int], ...]
+    # Which discussion of the archive it belongs to (the page has one), and who wrote it.
+    discussion: int = 1
+    author: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,20 +137,33 @@ def build_match(query: str) -> str | None:
     return "".join([expression, *(f" NOT {t.to_fts()}" for t in terms if t.excluded)])
 
 
+# Only the comments of one author (any letter case), by the author index.
+_BY_AUTHOR = " AND rowid IN (SELECT rowid FROM comment WHERE author = ? COLLATE NOCASE)"
+
+
 async def search(
-    db: aiosqlite.Connection, query: str, *, limit: int = 5, offset: int = 0
+    db: aiosqlite.Connection,
+    query: str,
+    *,
+    limit: int = 5,
+    offset: int = 0,
+    author: str | None = None,
 ) -> SearchPage:
-    """One page of comments matching ``query``: best first, or in page order when too many."""
+    """One page of comments matching ``query``: best first, or in page order when too many.
+    With ``author``, only that author's comments."""
     match = build_match(query)
     if match is None:
         return SearchPage(query, [], 0, offset)
+    where, matching = "comment_fts MATCH ?", [match]
+    if author is not None:
+        where, matching = where + _BY_AUTHOR, [match, author]
     async with _lock(db):
         # One statement does the capped count's and the ranking's work: it fetches every match
         # with its bm25 rank, up to one past the limit, and Python sorts that short list.
         ranked = await _bounded(
             db,
-            "SELECT rowid, rank FROM comment_fts WHERE comment_fts MATCH ? LIMIT ?",
-            (match, RANK_LIMIT + 1),
+            f"SELECT rowid, rank FROM comment_fts WHERE {where} LIMIT ?",
+            (*matching, RANK_LIMIT + 1),
         )
         if ranked is not None and len(ranked) <= RANK_LIMIT:
             order = [rowid for rowid, _ in sorted(ranked, key=lambda row: (row[1], row[0]))]
@@ -165,8 +181,8 @@ async def search(
             # soon as it has its rows.
             listed = await _bounded(
                 db,
-                "SELECT rowid FROM comment_fts WHERE comment_fts MATCH ? LIMIT ? OFFSET ?",
-                (match, limit, offset),
+                f"SELECT rowid FROM comment_fts WHERE {where} LIMIT ? OFFSET ?",
+                (*matching, limit, offset),
             )
             if listed is None:
                 return SearchPage(query, [], 0, offset, unranked=True, too_broad=True)
@@ -225,7 +241,7 @@ async def _hits(db: aiosqlite.Connection, query: str, rowids: list[int]) -> list
     # the phrase's doclists again for every row (10 ms a row at 100k), while the page's few
     # bodies are read by rowid in microseconds.
     async with db.execute(
-        "SELECT rowid, id, depth, parent_id, position, body FROM comment"
+        "SELECT rowid, id, depth, parent_id, position, body, discussion, author FROM comment"
         f" WHERE rowid IN ({', '.join('?' * len(rowids))})",
         rowids,
     ) as cursor:
@@ -233,9 +249,11 @@ async def _hits(db: aiosqlite.Connection, query: str, rowids: list[int]) -> list
     wanted = [term for term in parse_query(query) if not term.excluded]
     hits = []
     for rowid in rowids:
-        id_, depth, parent_id, position, body = rows[rowid]
+        id_, depth, parent_id, position, body, discussion, author = rows[rowid]
         snippet, highlights = snippet_of(body, wanted)
-        hits.append(SearchHit(id_, depth, parent_id, position, snippet, highlights))
+        hits.append(
+            SearchHit(id_, depth, parent_id, position, snippet, highlights, discussion, author)
+        )
     return hits
 
 

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.archive.outline import DISCUSSION_SEPARATOR
 from bot.render.limits import CHOICE_NAME, plain_label
 from bot.render.text import label, plural, quoted_input
 
 if TYPE_CHECKING:
     from bot.archive.library import LoadedArchive
+    from bot.archive.models import Comment, Discussion
 
 # Shown in a count line, in this order; a kind an archive does not have (0) is left out.
 _KINDS = ("comments", "pingbacks", "trackbacks", "placeholders", "members")
@@ -38,8 +40,14 @@ def counts_line(archive: LoadedArchive) -> str:
     return " · ".join(parts)
 
 
-def _title(archive: LoadedArchive) -> str:
+def archive_title(archive: LoadedArchive) -> str:
+    """The archive's title for a markdown surface."""
     return label(archive.title or archive.name)
+
+
+def author_choice(author: str, comments: int) -> str:
+    """An autocomplete choice for a commenter: the name as written and how many comments."""
+    return plain_label(f"{author} ({plural(comments, 'comment')})", CHOICE_NAME)
 
 
 def archive_list_embed(
@@ -52,7 +60,9 @@ def archive_list_embed(
         mark = ""
         if archive is answering:
             mark = " (this server's default)" if chosen_here else " (the default)"
-        lines.append(f"**{_title(archive)}** · `{archive.name}`{mark}\n{counts_line(archive)}")
+        lines.append(
+            f"**{archive_title(archive)}** · `{archive.name}`{mark}\n{counts_line(archive)}"
+        )
     how = (
         "Commands answer from the default archive; add `archive:` to `/search`, `/comment`,"
         " `/thread` or `/about` to read another. Moderators (Manage Server) choose this"
@@ -77,16 +87,81 @@ def unknown_archive(typed: str, archives: Sequence[LoadedArchive]) -> str:
 def not_recorded(what: str, archive: LoadedArchive, holders: Sequence[LoadedArchive]) -> str:
     """The answer of /resolution or /members for an archive without one, pointing at those that
     have it."""
-    text = f"{_title(archive)} records no {what}."
+    text = f"{archive_title(archive)} records no {what}."
     if holders:
         names = " or ".join(f"`archive:{holder.name}`" for holder in holders)
-        text += f" {_title(holders[0])} does: add {names}."
+        text += f" {archive_title(holders[0])} does: add {names}."
     return text
 
 
 def archive_chosen(archive: LoadedArchive) -> str:
     """/archive use's answer to the moderator who chose."""
     return (
-        f"Commands in this server that name no archive now read {_title(archive)}"
+        f"Commands in this server that name no archive now read {archive_title(archive)}"
         f" (`{archive.name}`). Anyone can still add `archive:` to read another."
+    )
+
+
+def discussion_prefix(archive: LoadedArchive, number: int) -> str:
+    """What goes before a comment id of discussion ``number``: "4/", or nothing in an archive
+    of one discussion (the page), whose ids are typed bare."""
+    return f"{number}{DISCUSSION_SEPARATOR}" if archive.discussions > 1 else ""
+
+
+def comment_ref(archive: LoadedArchive, number: int, comment: Comment | None) -> str:
+    """How a comment (or, for None, discussion ``number``'s root) is typed in this archive."""
+    if comment is None:
+        return f"{number}{DISCUSSION_SEPARATOR}"
+    return discussion_prefix(archive, number) + comment.id
+
+
+def discussion_choice(discussion: Discussion) -> str:
+    """An autocomplete choice for a whole discussion (its root, typed "4/")."""
+    return plain_label(
+        f"{discussion.number}{DISCUSSION_SEPARATOR} — {discussion.title} (the whole discussion)",
+        CHOICE_NAME,
+    )
+
+
+_PICK = "start typing and pick one from the list."
+
+
+def not_a_ref(typed: str, archive: LoadedArchive) -> str:
+    """Why what was typed names no comment, with the forms that do in this archive."""
+    text = f"{quoted_input(typed)} is not a comment id."
+    if archive.discussions > 1:
+        return (
+            f"{text} Type `4/3.2.1` for comment 3.2.1 of discussion 4, `4/` for the whole"
+            f" discussion, or `#1234` for the export's own comment id: {_PICK}"
+        )
+    if archive.has_resolution:
+        return f"{text} Ids are numbers joined by dots, such as `3` or `3.2.1`: {_PICK}"
+    return (
+        f"{text} Ids are numbers joined by dots, such as `3` or `3.2.1`, or the export's own"
+        f" comment id, such as `#1234`: {_PICK}"
+    )
+
+
+def which_discussion(archive: LoadedArchive) -> str:
+    """A bare id typed in an archive of several discussions: which one is meant?"""
+    return (
+        f"{archive_title(archive)} has {plural(archive.discussions, 'discussion')}: type"
+        f" `4/3.2.1` for comment 3.2.1 of discussion 4, or {_PICK}"
+    )
+
+
+def missing_discussion(number: int, archive: LoadedArchive) -> str:
+    last = archive.discussions
+    listed = "`1/`" if last == 1 else f"`1/` … `{last}/`"
+    return (
+        f"There is no discussion {number} in {archive_title(archive)}: it has"
+        f" {plural(last, 'discussion')} ({listed}). Start typing a title and pick one from the"
+        " list."
+    )
+
+
+def missing_export_id(export_id: str, archive: LoadedArchive) -> str:
+    return (
+        f"No comment in {archive_title(archive)} has the export id"
+        f" {quoted_input('#' + export_id)}. Start typing a word of it and {_PICK}"
     )

@@ -76,7 +76,7 @@ _OPENING = ("", 0)
 
 
 def _posts(
-    opening: Sequence[str], comments: Sequence[Comment], *, answers_opening: bool
+    opening: Sequence[str], comments: Sequence[Comment], *, answers_opening: bool, prefix: str
 ) -> list[_Post]:
     replayed = {comment.id for comment in comments}
     posts = [
@@ -84,7 +84,7 @@ def _posts(
         for part, content in enumerate(opening)
     ]
     for position, comment in enumerate(comments, start=1):
-        parts = render.comment_message_parts(comment)
+        parts = render.comment_message_parts(comment, prefix)
         last = len(parts) - 1
         parent: tuple[str, int] | None = None
         if comment.parent_id in replayed:
@@ -145,6 +145,7 @@ class Replay:
         *,
         thread_name: str,
         answers_opening: bool = False,
+        prefix: str = "",
         resumed: bool = False,
         pause: float = 0.0,
         on_progress: ProgressCallback | None = None,
@@ -152,7 +153,8 @@ class Replay:
         """``locate`` finds the job's target, or the channel to create its thread in when it has
         none yet. ``opening``: the messages before the comments (at least one); with
         ``answers_opening`` (a whole discussion under its post) top-level comments reply to its
-        first. ``thread_name``: the name of the thread the replay creates. ``resumed``: an
+        first. ``thread_name``: the name of the thread the replay creates. ``prefix``: what goes
+        before each comment's id ("4/" in an archive of several discussions). ``resumed``: an
         earlier run of the job ended without finishing it (a restart, a pause), so it may have
         posted a message it could not store. ``pause``: seconds to wait between comments, on
         top of Discord's rate limits."""
@@ -162,7 +164,7 @@ class Replay:
         self._locate = locate
         self._comments = comments
         self._store = store
-        self._posts = _posts(opening, comments, answers_opening=answers_opening)
+        self._posts = _posts(opening, comments, answers_opening=answers_opening, prefix=prefix)
         self._thread_name = thread_name
         self._resumed = resumed
         self._pause = pause
