@@ -25,16 +25,20 @@ class About(commands.Cog):
         archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
     ) -> None:
         archive = archive or await chosen_archive(interaction)
-        post = await queries.get_post(archive.db)
-        counts = await queries.archive_counts(archive.db)
         command_list = sorted(
             (command.qualified_name, command.description)
             for command in self.bot.tree.walk_commands()
             if isinstance(command, app_commands.Command)
         )
-        await interaction.response.send_message(
-            embed=render.about_embed(post, counts, command_list), ephemeral=True
-        )
+        if archive.has_resolution:
+            post = await queries.get_post(archive.db)
+            counts = await queries.archive_counts(archive.db)
+            embed = render.about_embed(post, counts, command_list)
+        else:
+            limit = render.ABOUT_DISCUSSIONS
+            discussions = await queries.list_discussions(archive.db, limit=limit)
+            embed = render.export_about_embed(archive, discussions, command_list)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 async def setup(bot: ArchiveBot) -> None:

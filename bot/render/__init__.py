@@ -15,6 +15,7 @@ The names other modules use are re-exported here, so callers write ``render.spli
 """
 
 from bot.render.archives import (
+    ABOUT_DISCUSSIONS,
     archive_choice,
     archive_chosen,
     archive_list_embed,
@@ -24,6 +25,7 @@ from bot.render.archives import (
     counts_line,
     discussion_choice,
     discussion_prefix,
+    export_about_embed,
     missing_discussion,
     missing_export_id,
     not_a_ref,
@@ -93,6 +95,7 @@ from bot.render.text import (
 )
 
 __all__ = [
+    "ABOUT_DISCUSSIONS",
     "CHOICES",
     "CHOICE_NAME",
     "CONTEXT_LABEL",
@@ -124,6 +127,7 @@ __all__ = [
     "comment_ref",
     "discussion_choice",
     "discussion_prefix",
+    "export_about_embed",
     "missing_discussion",
     "missing_export_id",
     "not_a_ref",

@@ -165,3 +165,49 @@ def missing_export_id(export_id: str, archive: LoadedArchive) -> str:
         f"No comment in {archive_title(archive)} has the export id"
         f" {quoted_input('#' + export_id)}. Start typing a word of it and {_PICK}"
     )
+
+
+# How /about explains the ids of an archive of several discussions.
+EXPORT_ID_SCHEME = (
+    "Each discussion numbers its comments as the page does: top-level comments `1`, `2`, … by"
+    " date, replies under the comment they answer. In an archive of several discussions the"
+    " discussion's number comes first: `4/3.2` is the second reply to comment 3 of discussion 4,"
+    " and `4/` is discussion 4 itself (`/thread id:4/` replays all of it). `#1234` is a"
+    " comment's own id in the export. `/search` finds comments by words and by author."
+)
+# Discussions listed by /about; the rest are found by typing a title into an id.
+ABOUT_DISCUSSIONS = 10
+
+
+def export_about_embed(
+    archive: LoadedArchive,
+    discussions: Sequence[Discussion],
+    command_list: Sequence[tuple[str, str]],
+) -> discord.Embed:
+    """The /about card of an exported archive: its title, its first discussions, its counts and
+    the commands that read it."""
+    commands_text = "\n".join(f"`/{name}` {description}" for name, description in command_list)
+    embed = discord.Embed(
+        title=archive_title(archive),
+        description=(
+            f"An archive of {plural(archive.discussions, 'discussion')} exported from"
+            f" {_FORMATS.get(archive.format, archive.format)}, to read, search and replay here"
+            f" (`archive:{archive.name}`).\n\n**Commands**\n{commands_text}"
+            f"\n\n**Comment ids**\n{EXPORT_ID_SCHEME}"
+        ),
+        colour=discord.Colour.blurple(),
+    )
+    embed.add_field(name="In the archive", value=counts_line(archive), inline=False)
+    if discussions:
+        lines = [
+            f"`{d.number}/` {label(d.title or 'untitled', 80)}"
+            for d in discussions[:ABOUT_DISCUSSIONS]
+        ]
+        more = archive.discussions - len(lines)
+        if more > 0:
+            lines.append(f"… and {more} more: type a title into `/comment id:`")
+        embed.add_field(name="Discussions", value="\n".join(lines), inline=False)
+    return embed
+
+
+_FORMATS = {"wxr": "WordPress", "disqus": "Disqus", "page": "a web page"}
