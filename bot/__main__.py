@@ -1,4 +1,5 @@
-"""Command line: `python -m bot` runs the bot; `ingest`, `sync` and `console` are the other tasks.
+"""Command line: `python -m bot` runs the bot; `ingest`, `archives`, `sync` and `console` are the
+other tasks.
 
 This is a terminal interface, so results and one-line errors go to stdout/stderr directly; the
 bot's own diagnostics go through logging.
@@ -17,7 +18,9 @@ import discord
 from dotenv import load_dotenv
 
 from bot import create_bot
-from bot.archive.store import ArchiveError, IngestReport, ingest
+from bot.archive.library import archive_names, database_paths
+from bot.archive.queries import ArchiveSummary, archive_summary
+from bot.archive.store import ArchiveError, IngestReport, ingest, open_archive
 from bot.config import ConfigError, Settings
 
 MISSING_TOKEN = (
@@ -33,11 +36,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     tasks = parser.add_subparsers(dest="task", metavar="TASK")
     ingest_parser = tasks.add_parser(
-        "ingest", help="load the archive text into the database (nothing to do if unchanged)"
+        "ingest", help="load archive files into their databases (nothing to do if unchanged)"
     )
     ingest_parser.add_argument(
-        "path", nargs="?", type=Path, help="the archive text file (default: ARCHIVE_PATH)"
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="a page, WordPress or Disqus export file (default: every file of ARCHIVE_PATH)",
     )
+    tasks.add_parser("archives", help="list the archives loaded from ARCHIVE_PATH")
     tasks.add_parser("sync", help="publish the slash commands to every server (needs the token)")
     tasks.add_parser("console", help="try the bot offline in a simulated Discord")
     args = parser.parse_args(argv)
@@ -50,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     discord.utils.setup_logging(level=settings.logging_level)
 
     if args.task == "ingest":
-        return _ingest(settings, args.path or settings.archive_path)
+        return _ingest(settings, args.paths or list(settings.archive_paths))
+    if args.task == "archives":
+        return asyncio.run(_archives(settings))
     if args.task == "console":
         # Imported on demand: only the console needs the simulated Discord behind it.
         from bot.console import main as console_main
@@ -86,25 +96,88 @@ async def _sync(settings: Settings) -> None:
     print(f"Published {len(synced)} commands to every server; they can take an hour to show.")
 
 
-def _ingest(settings: Settings, path: Path) -> int:
-    progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-    try:
-        report = asyncio.run(ingest(path, settings.database_path, progress=progress))
-    except ArchiveError as error:
-        print(f"archive-bot: {error}", file=sys.stderr)
-        return 1
-    finally:
-        if progress is not None:
-            progress.finish()
-    print(_ingest_summary(report, settings.database_path))
-    return 0
+def _ingest(settings: Settings, paths: list[Path]) -> int:
+    """Load each file into its database: one line each; a bad file fails alone (exit 1)."""
+    failed = False
+    for path, database in zip(paths, _databases_for(settings, paths), strict=True):
+        progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+        try:
+            report = asyncio.run(ingest(path, database, progress=progress))
+        except ArchiveError as error:
+            print(f"archive-bot: {error}", file=sys.stderr)
+            failed = True
+            continue
+        finally:
+            if progress is not None:
+                progress.finish()
+        print(_ingest_summary(report, database))
+    return 1 if failed else 0
+
+
+def _databases_for(settings: Settings, paths: list[Path]) -> list[Path]:
+    """Each file's database: an archive of ARCHIVE_PATH keeps the one the bot serves it from;
+    another file gets its own beside them, as if it were added to ARCHIVE_PATH."""
+    archives = list(settings.archive_paths)
+    for path in paths:
+        if path.resolve() not in {a.resolve() for a in archives}:
+            archives.append(path)
+    where = dict(
+        zip(
+            (a.resolve() for a in archives),
+            database_paths(archives, settings.database_path),
+            strict=True,
+        )
+    )
+    return [where[path.resolve()] for path in paths]
 
 
 def _ingest_summary(report: IngestReport, database: Path) -> str:
-    counts = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
+    counts = _counts(report.counts) or "nothing loaded"
+    if report.left_out:
+        counts += f"; left out: {_counts(report.left_out)}"
     if report.changed:
         return f"Loaded {report.path} into {database}: {counts}."
-    return f"{database} already holds {report.path}: {counts}."
+    return f"{database} already holds {report.path}, unchanged: {counts}."
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """ "56 comments, 1 placeholder": the non-zero counts, named as people say them."""
+    return ", ".join(
+        f"{n} {kind.replace('_', ' ').removesuffix('s') if n == 1 else kind.replace('_', ' ')}"
+        for kind, n in counts.items()
+        if n
+    )
+
+
+async def _archives(settings: Settings) -> int:
+    """One line per archive of ARCHIVE_PATH: name, title, format, file and counts (or why it
+    is not loaded), without loading anything."""
+    paths = settings.archive_paths
+    summaries: list[ArchiveSummary | str] = []
+    for path, database in zip(paths, database_paths(paths, settings.database_path), strict=True):
+        try:
+            db = await open_archive(database)
+        except ArchiveError:
+            summaries.append(f"not loaded; run `python -m bot ingest {path}`")
+            continue
+        try:
+            summaries.append(await archive_summary(db))
+        finally:
+            await db.close()
+    titles = [
+        (s.title if isinstance(s, ArchiveSummary) else "", p)
+        for s, p in zip(summaries, paths, strict=True)
+    ]
+    for name, path, summary in zip(archive_names(titles), paths, summaries, strict=True):
+        if isinstance(summary, str):
+            print(f"{name}: {path}: {summary}")
+            continue
+        default = " (default)" if path == paths[0] else ""
+        print(
+            f"{name}{default}: {summary.title} ({summary.format}, {path}):"
+            f" {summary.discussions} discussions, {_counts(summary.counts)}"
+        )
+    return 0
 
 
 class ProgressBar:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.archive.errors import ArchiveError
-from bot.archive.exports.detect import detect
+from bot.archive.exports.detect import ExportFormat, detect
+from bot.archive.parser import read_page
 
 # The repository's data folder: the page ships there, and the databases are built beside it.
 _DATA = Path(__file__).resolve().parents[1] / "data"
@@ -113,7 +114,11 @@ def _archives_in(folder: Path) -> list[Path]:
         if file.name.startswith(".") or not file.is_file():
             continue
         try:
-            detect(file)
+            if detect(file).format is ExportFormat.PAGE:
+                # Any text file "looks like" the page by its first bytes (a README beside the
+                # exports); the page's head, read here, tells them apart.
+                with file.open(encoding="utf-8", errors="replace") as lines:
+                    read_page(lines)
         except ArchiveError as error:
             log.warning("Skipping %s in ARCHIVE_PATH: %s", file.name, error)
             continue

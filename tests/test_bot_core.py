@@ -220,6 +220,7 @@ def test_cli_ingest_reports_counts_and_is_idempotent(tmp_path) -> None:
     assert first.returncode == again.returncode == 0
     assert first.stdout.startswith("Loaded ")
     assert again.stdout.startswith(f"{database} already holds ")
+    assert "unchanged" in again.stdout
     assert "56 comments, 3 pingbacks, 3 placeholders, 26 members" in again.stdout
 
 

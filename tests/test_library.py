@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+import simcord
 
+from bot import create_bot
+from bot.archive import queries
 from bot.archive.library import ArchiveSet, archive_names, database_paths, slug
 from bot.config import ConfigError, Settings
-from tests.conftest import ARCHIVE
+from tests.conftest import ARCHIVE, DEV_GUILD_ID
 
 
 def test_archive_path_lists_files_in_order(tmp_path: Path) -> None:
@@ -22,7 +26,8 @@ def test_archive_path_lists_files_in_order(tmp_path: Path) -> None:
 
 
 def test_archive_path_folder_holds_its_archives_by_name(tmp_path: Path) -> None:
-    (tmp_path / "b.txt").write_text("some page\n", encoding="utf-8")
+    shutil.copy(ARCHIVE, tmp_path / "b.txt")
+    (tmp_path / "README.md").write_text("# Our exports\n\nSee below.\n", encoding="utf-8")
     (tmp_path / "a.xml").write_text('<disqus xmlns="http://disqus.com"></disqus>', encoding="utf-8")
     (tmp_path / "notes.bin").write_bytes(b"\x00\x01binary")
     (tmp_path / ".hidden.txt").write_text("page\n", encoding="utf-8")
@@ -111,3 +116,29 @@ def test_the_archive_layer_imports_no_discord_and_no_render() -> None:
             )
             found += [f"{module.name}: {n}" for n in names if n.startswith(forbidden)]
     assert found == []
+
+
+async def test_the_bot_serves_every_archive_and_the_first_answers_by_default(
+    settings: Settings,
+) -> None:
+    wxr = Path(__file__).parent / "fixtures" / "exports" / "wordpress-1.0.wxr.xml"
+    bot = create_bot(dataclasses.replace(settings, archive_paths=(ARCHIVE, wxr)))
+    async with simcord.run(bot) as env:
+        guild = env.create_guild("Readers", id=DEV_GUILD_ID)
+        channel = guild.create_text_channel("general")
+        member = guild.add_member(env.create_user("reader"))
+        result = await member.slash(channel, "comment", id="3.2")
+        archives = [(a.name, a.format, a.discussions, a.has_resolution) for a in bot.archives]
+        blog = bot.archives.get("quirky-blog")
+        assert blog is not None
+        bea = await queries.get_comment(blog.db, "2.1", 1)
+        default_db = bot.db is bot.archives.default.db
+    await bot.close()
+
+    assert archives == [
+        ("we-are-expelled-updated", "page", 1, True),
+        ("quirky-blog", "wxr", 1, False),
+    ]
+    assert default_db
+    assert result.response.embeds[0].title == "Comment 3.2"
+    assert bea is not None and bea.author == "Bea"

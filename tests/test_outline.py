@@ -122,3 +122,30 @@ def test_canonical_ids_read_back_as_themselves(comment_id: str) -> None:
     ancestors = outline.ancestors(comment_id)
     assert len(ancestors) == outline.depth(comment_id) - 1
     assert (ancestors[-1] if ancestors else None) == outline.parent(comment_id)
+
+
+@pytest.mark.parametrize(
+    ("typed", "ref"),
+    [
+        ("3.2.1", outline.Ref(comment_id="3.2.1")),
+        (" 03.2 ", outline.Ref(comment_id="3.2")),
+        ("4/3.2.1", outline.Ref(4, "3.2.1")),
+        ("４ / ０3", outline.Ref(4, "3")),
+        ("4/", outline.Ref(4)),
+        ("#1234", outline.Ref(export_id="1234")),
+        ("# dsq-77", outline.Ref(export_id="dsq-77")),
+    ],
+)
+def test_references_people_type(typed: str, ref: outline.Ref) -> None:
+    assert outline.parse_ref(typed) == ref
+    # The canonical spelling (what autocomplete offers as a value) reads back the same.
+    assert outline.parse_ref(str(ref)) == ref
+
+
+@pytest.mark.parametrize("typed", ["", "x", "0/1", "4/x", "3.2/1", "#", "#a b", "4//1", "/3"])
+def test_what_is_not_a_reference(typed: str) -> None:
+    assert outline.parse_ref(typed) is None
+
+
+def test_a_root_reference_has_no_comment() -> None:
+    assert outline.Ref(4).is_root and not outline.Ref(4, "1").is_root

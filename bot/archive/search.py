@@ -88,7 +88,7 @@ class SearchHit:
     snippet: str
     # [start, end) spans of the matched terms in ``snippet``, sorted and disjoint.
     highlights: tuple[tuple[int, int], ...]
-    # Which discussion of the archive it belongs to (the page has one), and who wrote it.
+    # The discussion the comment belongs to (1 on the page); its title is queries.get_discussion.
     discussion: int = 1
     author: str | None = None
 

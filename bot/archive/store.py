@@ -563,7 +563,8 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
     return _Built(
         _sha256_of(archive_path),
         report.format.value,
-        export_title(archive_path, report.format) or archive_path.stem,
+        # Without a site name, the file's name without its extensions ("blog.wxr.xml": "blog").
+        export_title(archive_path, report.format) or archive_path.name.split(".")[0],
         report.discussions,
         {f"{kind.value}s": report.kinds[kind.value] for kind in kinds},
         dict(sorted(report.left_out.items())),

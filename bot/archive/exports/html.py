@@ -30,6 +30,7 @@ _PRE = re.compile(r"(<pre\b.*?</pre>)", re.I | re.S)
 _BLANK_LINE = re.compile(r"[ \t\r\f\v]*\n(?:[ \t\r\f\v]*\n)+[ \t\r\f\v]*")
 _LINE_BREAK = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+_ODD_SPACE = re.compile(r"[\t\r\f\v]")
 _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 _LOOSE_AMPERSAND = re.compile(r"&(?![A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[xX][0-9A-Fa-f]+;)")
 # What carries no words: scripts, styles, HTML comments.
@@ -68,11 +69,19 @@ def text_of(finished: str) -> str:
 
 
 def _plain(raw: str, *, typed: bool) -> str:
-    text = _SPACES.sub(" ", raw)
-    if typed:
-        text = _EXTRA_BLANK_LINES.sub("\n\n", _LINE_BREAK.sub("\n", text))
-    else:
-        text = _SPACES.sub(" ", _LINE_BREAK.sub(" ", text))
+    # Each rewrite runs only when the text needs it: most comments are prose with single spaces,
+    # and a substitution over every comment's whole text is most of what reading one costs.
+    text = raw
+    if "  " in text or _ODD_SPACE.search(text):
+        text = _SPACES.sub(" ", text)
+    if "\n" in text:
+        if not typed:
+            text = _SPACES.sub(" ", text.replace("\n", " "))
+        else:
+            if " \n" in text or "\n " in text:
+                text = _LINE_BREAK.sub("\n", text)
+            if "\n\n\n" in text:
+                text = _EXTRA_BLANK_LINES.sub("\n\n", text)
     return text.strip()
 
 

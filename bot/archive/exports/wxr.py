@@ -9,6 +9,7 @@ elements are never read.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,13 +118,19 @@ def _comment(element: etree._Element, discussion_key: str, wp: str) -> ExportCom
 def _fields(element: etree._Element, wp: str) -> dict[str, str]:
     """The wanted fields of a comment in one pass over its children (a million comments make
     a find() per field add up), each stripped of surrounding white space."""
+    names = _field_names(wp)
     fields: dict[str, str] = {}
-    prefix = len(wp)
     for child in element:
-        tag = child.tag
-        if isinstance(tag, str) and tag.startswith(wp) and tag[prefix:] in _COMMENT_FIELDS:
-            fields.setdefault(tag[prefix:], (child.text or "").strip())
+        name = names.get(child.tag)
+        if name is not None and name not in fields:
+            fields[name] = (child.text or "").strip()
     return fields
+
+
+@functools.cache
+def _field_names(wp: str) -> dict[object, str]:
+    """Each wanted field's full tag ("{namespace}comment_id") to its name, for one namespace."""
+    return {f"{wp}{name}": name for name in _COMMENT_FIELDS}
 
 
 def web_link(url: str | None) -> str | None:
