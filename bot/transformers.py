@@ -193,6 +193,14 @@ class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
         if ref is not None and ref.export_id is None:
             typed = ref.comment_id or ""
         choices: list[app_commands.Choice[str]] = []
+        if ref is not None and ref.export_id is not None:
+            found = await queries.get_comment_by_export_id(archive.db, ref.export_id)
+            if found is not None:
+                shown = render.comment_ref(archive, found.discussion, found)
+                choices.append(
+                    app_commands.Choice(name=render.comment_choice(found, shown), value=shown)
+                )
+            return choices
         several = archive.discussions > 1
         if several and (ref is None or ref.is_root):
             # Whole discussions first: by title as words are typed, or the one typed as "4/".

@@ -11,7 +11,7 @@ from pathlib import Path
 import discord
 import pytest
 import simcord
-from conftest import ARCHIVE, World
+from conftest import ARCHIVE, World, restart
 
 from bot import Settings
 from bot.errors import UserFacingError
@@ -246,3 +246,43 @@ async def test_a_wordpress_discussion_replays_with_authors_dates_and_replies(
     assert result.response.content == (
         f"Done: discussion **1** with its 6 comments is in <#{thread.id}>."
     )
+
+
+async def test_an_export_comment_autocompletes_from_its_export_id(world: World) -> None:
+    choices = await world.member.autocomplete(world.channel, "comment", "id", "#104", archive=BLOG)
+
+    assert choices == [
+        {"name": "1/1.1.1 — Maria: Ana is. She has the boiler photos.", "value": "1/1.1.1"}
+    ]
+
+
+PAUSE = 10.0
+
+
+@pytest.mark.simcord(settle_timeout=0.5)
+@pytest.mark.parametrize("pause", [PAUSE])
+async def test_a_discussion_replay_resumes_after_a_restart_in_its_own_archive(
+    world: World, mod, settings: Settings
+) -> None:
+    env = world.env
+    await mod.slash(world.channel, "thread", id="1/", archive=BLOG)
+    thread = world.channel.threads[0]
+    for _ in range(2):
+        await env.advance_time(PAUSE)
+    posted = len(thread.history())
+
+    restarted = await restart(env, settings)
+    try:
+        for _ in range(8):
+            await env.advance_time(PAUSE)
+    finally:
+        await restarted.close()
+
+    opening, *messages, closing = thread.history()
+    assert 1 < posted < len(thread.history())
+    refs = [m.content.split(" · ")[0] for m in messages]
+    assert refs == [f"**1/{ref}**" for ref in ("1", "1.1", "1.1.1", "1.2", "2", "3")]
+    # Replies posted after the restart answer messages posted before it, the post included.
+    assert messages[-1].reference.message_id == opening.id
+    assert messages[3].reference.message_id == messages[0].id
+    assert closing.content == "*End of the replay: discussion 1 with its 6 comments, complete.*"
