@@ -194,11 +194,11 @@ class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
             typed = ref.comment_id or ""
         choices: list[app_commands.Choice[str]] = []
         if ref is not None and ref.export_id is not None:
-            found = await queries.get_comment_by_export_id(archive.db, ref.export_id)
-            if found is not None:
-                shown = render.comment_ref(archive, found.discussion, found)
+            exported = await queries.get_comment_by_export_id(archive.db, ref.export_id)
+            if exported is not None:
+                shown = render.comment_ref(archive, exported.discussion, exported)
                 choices.append(
-                    app_commands.Choice(name=render.comment_choice(found, shown), value=shown)
+                    app_commands.Choice(name=render.comment_choice(exported, shown), value=shown)
                 )
             return choices
         several = archive.discussions > 1
