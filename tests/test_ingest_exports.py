@@ -12,6 +12,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot import render
 from bot.archive import queries
 from bot.archive.errors import ArchiveFormatError
 from bot.archive.models import CommentKind
@@ -333,3 +334,13 @@ async def test_each_discussion_numbers_its_own_comments_and_search_says_which(
         (2, "1", "A2"),
     ]
     assert [(c.discussion, c.id) for c in only_second] == [(2, "1")]
+
+
+async def test_an_export_comment_is_shown_converted_in_embeds_and_replays(
+    wxr10: aiosqlite.Connection,
+) -> None:
+    bea = await queries.get_comment(wxr10, "2.1", 1)
+    assert bea is not None
+    shown = "I \\*agree\\* with [Ann](<https://ann.example/>)."
+    assert render.comment_embeds(bea, [], 0)[0].description == shown
+    assert shown in "\n".join(render.comment_message_parts(bea))

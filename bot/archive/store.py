@@ -1,8 +1,9 @@
 """The archive's SQLite database: its schema and an atomic, idempotent, streaming ingest.
 
-The database is derived data: it is built from the archive's text into a temporary file that is
-swapped in whole, so a failed ingest leaves the previous database as it was, and a database that
-is damaged, stale or from another schema is simply built again. The bot serves it through
+One database per archive file (the page's text, a WordPress or Disqus export). It is derived
+data: it is built from the file into a temporary file that is swapped in whole, so a failed
+ingest leaves the previous database as it was, and a database that is damaged, stale or from
+another schema is simply built again. The bot serves it through
 read-only connections and writes nothing to it, so several processes can serve one file while
 an ingest swaps in the next.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import fcntl
@@ -504,8 +506,13 @@ async def _build(
             return built, await _finish(db, archive_path, stat, built)
     # The export readers and the threading run on a plain sqlite3 connection, in a worker thread
     # so that a bot ingesting at start-up keeps its event loop; the index is built after it, on
-    # the same (still private) file.
-    built = await asyncio.to_thread(_write_export, archive_path, building)
+    # the same (still private) file. The file is hashed meanwhile on the other core (hashlib
+    # lets go of the GIL).
+    sha256, built = await asyncio.gather(
+        asyncio.to_thread(_sha256_of, archive_path),
+        asyncio.to_thread(_write_export, archive_path, building),
+    )
+    built = dataclasses.replace(built, sha256=sha256)
     async with aiosqlite.connect(building) as db:
         await db.executescript(";".join(_BUILD_PRAGMAS))
         await db.execute("BEGIN")
@@ -561,7 +568,7 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
         conn.close()
     kinds = (ExportKind.COMMENT, ExportKind.PINGBACK, ExportKind.TRACKBACK, ExportKind.PLACEHOLDER)
     return _Built(
-        _sha256_of(archive_path),
+        "",  # hashed beside the load
         report.format.value,
         # Without a site name, the file's name without its extensions ("blog.wxr.xml": "blog").
         export_title(archive_path, report.format) or archive_path.name.split(".")[0],
