@@ -286,3 +286,21 @@ async def test_a_discussion_replay_resumes_after_a_restart_in_its_own_archive(
     assert messages[-1].reference.message_id == opening.id
     assert messages[3].reference.message_id == messages[0].id
     assert closing.content == "*End of the replay: discussion 1 with its 6 comments, complete.*"
+
+
+async def test_a_server_default_no_longer_loaded_falls_back_to_the_default(
+    world: World, admin, settings: Settings
+) -> None:
+    await admin.slash(world.channel, "archive use", name=BLOG)
+
+    restarted = await restart(world.env, dataclasses.replace(settings, archive_paths=(ARCHIVE,)))
+    try:
+        listed = await world.member.slash(world.channel, "archive list")
+        search = await world.member.slash(world.channel, "search", query="convention")
+    finally:
+        await restarted.close()
+
+    assert listed.response.embeds[0].description.startswith(
+        f"**We are expelled (Updated)** · `{PAGE_NAME}` (the default)"
+    )
+    assert search.response.embeds[0].footer.text.startswith("Results 1–5 of ")
