@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.archive.library import LoadedArchive
+from bot.replies import send_embeds
 from bot.transformers import ArchiveTransformer, chosen_archive
 
 if TYPE_CHECKING:
@@ -31,10 +32,8 @@ class ArchiveCog(commands.GroupCog, group_name="archive"):
         chosen_here = interaction.guild_id is not None and answering.name == (
             await self.bot.guild_archives.get(interaction.guild_id)
         )
-        await interaction.response.send_message(
-            embed=render.archive_list_embed(list(self.bot.archives), answering, chosen_here),
-            ephemeral=True,
-        )
+        embeds = render.archive_list_embeds(list(self.bot.archives), answering, chosen_here)
+        await send_embeds(interaction, embeds, ephemeral=True)
 
     @app_commands.command(name="use")
     @app_commands.describe(name="The archive that answers in this server when a command names none")

@@ -192,3 +192,20 @@ def test_a_replay_says_what_it_replays(
     assert running_text(job(replayed, JobState.RUNNING, 3)) == running
     assert outcome_text(job(replayed, JobState.DONE, 7), None) == done
     assert closing_line(job(replayed, JobState.DONE, 7), None) == closing
+
+
+def test_a_long_archive_list_takes_several_embeds_and_keeps_every_archive() -> None:
+    many = [dataclasses.replace(archive(2), name=f"blog-{n}") for n in range(80)]
+    embeds = render.archive_list_embeds(many, many[0], chosen_here=False)
+    assert len(embeds) > 1
+    assert all(len(embed.description or "") <= render.EMBED_DESCRIPTION for embed in embeds)
+    assert embeds[1].title == "80 archives (continued)"
+    shown = "\n".join(embed.description or "" for embed in embeds)
+    assert all(f"`blog-{n}`" in shown for n in range(80))
+
+
+def test_an_unknown_archive_answer_stays_short_however_many_archives() -> None:
+    many = [dataclasses.replace(archive(2), name=f"blog-number-{n}") for n in range(80)]
+    answer = render.unknown_archive("x" * 500, many)
+    assert len(answer) < 1000
+    assert "`blog-number-9` and 70 more" in answer

@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.archive.outline import DISCUSSION_SEPARATOR
-from bot.render.limits import CHOICE_NAME, plain_label
+from bot.render.limits import CHOICE_NAME, EMBED_DESCRIPTION, plain_label, split_text
 from bot.render.text import label, plural, quoted_input
 
 if TYPE_CHECKING:
     from bot.archive.library import LoadedArchive
     from bot.archive.models import Comment, Discussion
 
+# Archive names an answer lists at most, so that it stays a short message however many there are.
+NAMED = 10
 # Shown in a count line, in this order; a kind an archive does not have (0) is left out.
 _KINDS = ("comments", "pingbacks", "trackbacks", "placeholders", "members")
 
@@ -30,7 +32,8 @@ def archive_choice(archive: LoadedArchive) -> str:
 
 
 def counts_line(archive: LoadedArchive) -> str:
-    """ "1 discussion · 305 comments · 4 pingbacks" for one archive."""
+    """ "2 discussions · 305 comments · 4 pingbacks" for one archive (the discussions only when
+    there are several)."""
     parts = [plural(archive.discussions, "discussion")] if archive.discussions != 1 else []
     parts += [
         plural(archive.counts[kind], kind.removesuffix("s"), kind)
@@ -50,11 +53,12 @@ def author_choice(author: str, comments: int) -> str:
     return plain_label(f"{author} ({plural(comments, 'comment')})", CHOICE_NAME)
 
 
-def archive_list_embed(
+def archive_list_embeds(
     archives: Sequence[LoadedArchive], answering: LoadedArchive, chosen_here: bool
-) -> discord.Embed:
+) -> list[discord.Embed]:
     """/archive list: each archive's title, the name to type and its counts, marking the one
-    that answers when a command names none (``chosen_here``: the server's moderators chose it)."""
+    that answers when a command names none (``chosen_here``: the server's moderators chose it).
+    A folder of many exports takes several embeds."""
     lines: list[str] = []
     for archive in archives:
         mark = ""
@@ -68,16 +72,23 @@ def archive_list_embed(
         " `/thread` or `/about` to read another. Moderators (Manage Server) choose this"
         " server's default with `/archive use`."
     )
-    return discord.Embed(
-        title=plural(len(archives), "archive"),
-        description="\n\n".join([*lines, how]),
-        colour=discord.Colour.blurple(),
-    )
+    title = plural(len(archives), "archive")
+    parts = split_text("\n\n".join([*lines, how]), EMBED_DESCRIPTION)
+    return [
+        discord.Embed(
+            title=f"{title} (continued)" if index else title,
+            description=part,
+            colour=discord.Colour.blurple(),
+        )
+        for index, part in enumerate(parts)
+    ]
 
 
 def unknown_archive(typed: str, archives: Sequence[LoadedArchive]) -> str:
     """Why ``typed`` names no archive, with the names that do."""
-    names = ", ".join(f"`{archive.name}`" for archive in archives)
+    names = ", ".join(f"`{archive.name}`" for archive in archives[:NAMED])
+    if len(archives) > NAMED:
+        names += f" and {len(archives) - NAMED} more"
     return (
         f"There is no archive called {quoted_input(typed)}. The archives here are {names}:"
         " start typing and pick one from the list (`/archive list` shows what each holds)."
