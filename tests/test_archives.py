@@ -304,3 +304,9 @@ async def test_a_server_default_no_longer_loaded_falls_back_to_the_default(
         f"**We are expelled (Updated)** · `{PAGE_NAME}` (the default)"
     )
     assert search.response.embeds[0].footer.text.startswith("Results 1–5 of ")
+
+
+async def test_comment_ids_complete_from_their_authors(world: World) -> None:
+    choices = await world.member.autocomplete(world.channel, "comment", "id", "lee", archive=BLOG)
+
+    assert choices == [{"name": "2/1 — Lee: The boiler broke again.", "value": "2/1"}]
