@@ -128,7 +128,8 @@ def results_view(
 
 def _result_option(hit: archive_search.SearchHit, several: bool) -> discord.SelectOption:
     ref = render.hit_ref(hit, several)
-    where = f"reply to {hit.parent_id}" if hit.parent_id else "top-level comment"
+    parent = render.parent_ref(hit, several)
+    where = f"reply to {parent}" if parent is not None else "top-level comment"
     if hit.author:
         where += f" by {hit.author}"
     return discord.SelectOption(

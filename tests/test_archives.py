@@ -166,6 +166,10 @@ async def test_an_author_filtered_search(world: World) -> None:
     posted = await world.member.click(maria.response, label="Post to channel")
     assert posted.response.message.embeds[0].footer.text.endswith("Only comments by Maria")
     menu = posted.response.message.components[-1].children[0]
+    assert sorted((o.value, o.description) for o in menu.options) == [
+        ("1/1.1.1", "reply to 1/1.1 by Maria"),
+        ("2/1.1", "reply to 2/1 by Maria"),
+    ]
     opened = await world.member.select(
         posted.response.message, custom_id=menu.custom_id, values=["2/1.1"]
     )

@@ -80,6 +80,7 @@ from bot.render.search import (
     author_filter_of,
     hit_ref,
     normalise_query,
+    parent_ref,
     query_of,
     search_embed,
 )
@@ -152,6 +153,7 @@ __all__ = [
     "neutralise_mentions",
     "plain_label",
     "normalise_query",
+    "parent_ref",
     "plural",
     "query_of",
     "quoted_input",

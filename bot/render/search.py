@@ -96,6 +96,13 @@ def hit_ref(hit: SearchHit, several: bool) -> str:
     return str(Ref(hit.discussion, hit.comment_id)) if several else hit.comment_id
 
 
+def parent_ref(hit: SearchHit, several: bool) -> str | None:
+    """How the comment a result answers is typed; None for a top-level comment."""
+    if hit.parent_id is None:
+        return None
+    return hit_ref(replace(hit, comment_id=hit.parent_id), several)
+
+
 def _shorten_snippet(snippet: str, limit: int) -> str:
     if len(snippet) <= limit:
         return snippet
@@ -110,11 +117,10 @@ def _hit_heading(hit: SearchHit, discussions: Mapping[int, str]) -> str:
     """The result's ref and place; its author, and its discussion's title when the archive has
     several (``discussions``: their titles by number)."""
     several = bool(discussions)
-    ref = hit_ref(hit, several)
-    if hit.parent_id is None:
+    ref, parent = hit_ref(hit, several), parent_ref(hit, several)
+    if parent is None:
         heading = f"**{ref}** (top level)"
     else:
-        parent = hit_ref(replace(hit, comment_id=hit.parent_id), several)
         heading = f"**{ref}** (reply to {parent}, depth {hit.depth})"
     if hit.author:
         heading += f" · {label(hit.author, BYLINE)}"
