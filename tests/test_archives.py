@@ -314,3 +314,54 @@ async def test_comment_ids_complete_from_their_authors(world: World) -> None:
     choices = await world.member.autocomplete(world.channel, "comment", "id", "lee", archive=BLOG)
 
     assert choices == [{"name": "2/1 — Lee: The boiler broke again.", "value": "2/1"}]
+
+
+LONG_POST = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+     xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Long reads</title><wp:wxr_version>1.2</wp:wxr_version>
+<item><title>A very long post</title><link>https://long.example/post/</link>
+<content:encoded><![CDATA[{body}]]></content:encoded>
+<wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type>
+<wp:post_date_gmt>2020-01-01 12:00:00</wp:post_date_gmt>
+{comments}
+</item></channel></rss>
+"""
+COMMENT = """<wp:comment><wp:comment_id>{id}</wp:comment_id><wp:comment_author>{author}</wp:comment_author>
+<wp:comment_date_gmt>2020-01-0{id} 12:00:00</wp:comment_date_gmt>
+<wp:comment_content>{text}</wp:comment_content><wp:comment_approved>1</wp:comment_approved>
+<wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"""
+
+
+async def test_a_long_post_opens_its_replay_over_several_messages_in_a_chain(
+    world: World, mod, settings: Settings, tmp_path: Path
+) -> None:
+    paragraphs = [f"<p>Paragraph {n}: " + "words of the post " * 40 + "</p>" for n in range(8)]
+    comments = [
+        COMMENT.format(id=1, author="Ann", text="First!", parent=0),
+        COMMENT.format(id=2, author="Bo", text="Second.", parent=1),
+    ]
+    export = tmp_path / "long.wxr.xml"
+    export.write_text(LONG_POST.format(body="\n".join(paragraphs), comments="\n".join(comments)))
+    restarted = await restart(world.env, dataclasses.replace(settings, archive_paths=(export,)))
+    try:
+        await mod.slash(world.channel, "thread", id="1/")
+    finally:
+        await restarted.close()
+
+    [thread] = world.channel.threads
+    *opening, first, second, closing = thread.history()
+    assert len(opening) > 1
+    assert all(len(message.content) <= 2000 for message in thread.history())
+    assert [m.content.split("\n")[0] for m in opening[1:]] == [
+        f"**1/** ({n}/{len(opening)})" for n in range(2, len(opening) + 1)
+    ]
+    for part, before in zip(opening[1:], opening, strict=False):
+        assert part.reference is not None and part.reference.message_id == before.id
+    shown = "\n".join(m.content for m in opening)
+    assert all(f"Paragraph {n}:" in shown for n in range(8))
+    # The only discussion's ids are typed bare; its top-level comment answers the post's start.
+    assert first.content.startswith("**1** · depth 1 · Ann · <t:1577880000:f>")
+    assert first.reference.message_id == opening[0].id
+    assert second.reference.message_id == first.id
+    assert closing.content == "*End of the replay: discussion 1 with its 2 comments, complete.*"
