@@ -327,7 +327,8 @@ LONG_POST = """<?xml version="1.0" encoding="UTF-8"?>
 {comments}
 </item></channel></rss>
 """
-COMMENT = """<wp:comment><wp:comment_id>{id}</wp:comment_id><wp:comment_author>{author}</wp:comment_author>
+COMMENT = """<wp:comment><wp:comment_id>{id}</wp:comment_id>
+<wp:comment_author>{author}</wp:comment_author>
 <wp:comment_date_gmt>2020-01-0{id} 12:00:00</wp:comment_date_gmt>
 <wp:comment_content>{text}</wp:comment_content><wp:comment_approved>1</wp:comment_approved>
 <wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"""
