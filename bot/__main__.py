@@ -175,7 +175,7 @@ async def _archives(settings: Settings) -> int:
         default = " (default)" if path == paths[0] else ""
         print(
             f"{name}{default}: {summary.title} ({summary.format}, {path}):"
-            f" {summary.discussions} discussions, {_counts(summary.counts)}"
+            f" {_counts({'discussions': summary.discussions, **summary.counts}) or 'empty'}"
         )
     return 0
 

@@ -223,9 +223,9 @@ def test_cli_ingests_each_file_and_a_bad_one_fails_alone(tmp_path: Path) -> None
     assert again.returncode == 0 and "unchanged" in again.stdout
     assert listed.returncode == 0
     assert listed.stdout.splitlines()[1:] == [
-        f"quirky-blog: Quirky blog (wxr, {WXR_10}): 1 discussions, 4 comments, 1 pingback,"
+        f"quirky-blog: Quirky blog (wxr, {WXR_10}): 1 discussion, 4 comments, 1 pingback,"
         " 1 trackback, 2 placeholders",
-        f"site: site (disqus, {DISQUS}): 1 discussions, 3 comments, 1 placeholder",
+        f"site: site (disqus, {DISQUS}): 1 discussion, 3 comments, 1 placeholder",
     ]
     assert listed.stdout.splitlines()[0].endswith(
         f"not loaded; run `python -m bot ingest {ARCHIVE}`"

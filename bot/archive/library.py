@@ -39,6 +39,8 @@ class LoadedArchive:
     # Rows of each kind ('comments', 'pingbacks', ...) as ingest counted them.
     counts: dict[str, int]
     discussions: int
+    # Comments in the file not loaded, per reason ("spam": 3, "pending": 1).
+    left_out: dict[str, int]
 
     @property
     def has_resolution(self) -> bool:
@@ -104,6 +106,7 @@ class ArchiveSet:
                     format=summary.format,
                     counts=summary.counts,
                     discussions=summary.discussions,
+                    left_out=summary.left_out,
                 )
                 for name, (path, db_path, db, summary) in zip(names, opened, strict=True)
             ]

@@ -508,11 +508,17 @@ async def _build(
     # so that a bot ingesting at start-up keeps its event loop; the index is built after it, on
     # the same (still private) file. The file is hashed meanwhile on the other core (hashlib
     # lets go of the GIL).
-    sha256, built = await asyncio.gather(
+    # Both are awaited to their end even when one fails, so that no thread outlives the call.
+    hashed, loaded = await asyncio.gather(
         asyncio.to_thread(_sha256_of, archive_path),
         asyncio.to_thread(_write_export, archive_path, building),
+        return_exceptions=True,
     )
-    built = dataclasses.replace(built, sha256=sha256)
+    if isinstance(loaded, BaseException):
+        raise loaded
+    if isinstance(hashed, BaseException):
+        raise hashed
+    built = dataclasses.replace(loaded, sha256=hashed)
     async with aiosqlite.connect(building) as db:
         await db.executescript(";".join(_BUILD_PRAGMAS))
         await db.execute("BEGIN")
