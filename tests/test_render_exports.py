@@ -133,7 +133,7 @@ def archive(discussions: int, fmt: str = "wxr") -> LoadedArchive:
     counts = {"comments": 7, "pingbacks": 1, "trackbacks": 0, "placeholders": 0}
     return LoadedArchive(
         name="tenants", title="Riverside @here", path=Path("t.xml"), db_path=Path("t.db"),
-        db=None, format=fmt, counts=counts, discussions=discussions,  # type: ignore[arg-type]
+        db=None, format=fmt, counts=counts, discussions=discussions, left_out={},  # type: ignore[arg-type]
     )  # fmt: skip
 
 
