@@ -9,17 +9,22 @@ from bot.render.text import plural
 from bot.replay.jobs import Job, JobState, NoRoom
 
 
+def _whole_discussion(job: Job) -> bool:
+    """Whether the job replays a discussion's root ("4/"): all of it."""
+    return job.comment_id.endswith(DISCUSSION_SEPARATOR)
+
+
 def _subject(job: Job, bold: str = "**") -> str:
     """What the job replays: "comment **3.2**", or "discussion **4**" for a discussion's root."""
     ref = job.comment_id
-    if ref.endswith(DISCUSSION_SEPARATOR):
+    if _whole_discussion(job):
         return f"discussion {bold}{ref.removesuffix(DISCUSSION_SEPARATOR)}{bold}"
     return f"comment {bold}{ref}{bold}"
 
 
 def _whole(job: Job, bold: str = "**") -> str:
     """The subject with what comes with it: "comment 3 and the 16 replies under it"."""
-    if job.comment_id.endswith(DISCUSSION_SEPARATOR):
+    if _whole_discussion(job):
         return f"{_subject(job, bold)} with its {plural(job.total, 'comment')}"
     return _subject(job, bold) + replies_under(job.total)
 
@@ -45,7 +50,7 @@ def outcome_text(job: Job, at: str | None) -> str:
     if job.state is JobState.RUNNING:
         return running_text(job)
     if job.state is JobState.DONE:
-        verb = "are" if job.total > 1 and not job.comment_id.endswith("/") else "is"
+        verb = "are" if job.total > 1 and not _whole_discussion(job) else "is"
         return f"Done: {_whole(job)} {verb} in {where(job)}."
     posted = f"{job.next_position} of {job.total} posted in {where(job)}"
     if job.target_id is None:
