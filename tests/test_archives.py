@@ -366,3 +366,25 @@ async def test_a_long_post_opens_its_replay_over_several_messages_in_a_chain(
     assert first.reference.message_id == opening[0].id
     assert second.reference.message_id == first.id
     assert closing.content == "*End of the replay: discussion 1 with its 2 comments, complete.*"
+
+
+async def test_a_disqus_archive_reads_like_any_other(world: World, settings: Settings) -> None:
+    disqus = TENANTS.with_name("disqus.xml")
+    restarted = await restart(
+        world.env, dataclasses.replace(settings, archive_paths=(ARCHIVE, disqus))
+    )
+    try:
+        about = await world.member.slash(world.channel, "about", archive="site")
+        reply = await world.member.slash(world.channel, "comment", id="1.1", archive="site")
+        lost = await world.member.slash(world.channel, "comment", id="2", archive="site")
+    finally:
+        await restarted.close()
+
+    assert "An archive of 1 discussion exported from Disqus" in about.response.embeds[0].description
+    embed = reply.response.embeds[0]
+    # One discussion: ids are typed bare, as on the page.
+    assert embed.title == "Comment 1.1"
+    assert embed.author.name == "Ros"
+    assert embed.timestamp == dt.datetime(2019, 3, 2, 12, 0, tzinfo=dt.UTC)
+    assert embed.url == "http://site.example/2019/post/#comment-3"
+    assert "Not in the archive" in lost.response.embeds[0].description
