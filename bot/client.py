@@ -15,6 +15,7 @@ from bot import render
 from bot.archive.library import ArchiveSet, LoadedArchive
 from bot.config import Settings
 from bot.errors import UserFacingError
+from bot.replay.guilds import GuildArchives
 from bot.replay.jobs import DamagedJobsDatabase, JobStore
 from bot.replay.manager import ReplayManager
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 # Every feature is one extension; a broken one is logged and skipped so the others still serve.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
+    "cogs.archive",
     "cogs.resolution",
     "cogs.members",
     "cogs.comment",
@@ -89,9 +91,16 @@ def late_interaction(error: BaseException) -> bool:
     return isinstance(cause, discord.HTTPException) and cause.code in (10062, 40060)
 
 
+# Where Discord's screens name a permission differently from its API name.
+_SHOWN_AS = {"manage_guild": "Manage Server"}
+
+
 def _permissions(names: list[str]) -> str:
     # Spelled the way Discord's settings screens show them, e.g. "Send Messages in Threads".
-    shown = [f"**{n.replace('_', ' ').title().replace(' In ', ' in ')}**" for n in names]
+    shown = [
+        f"**{_SHOWN_AS.get(n) or n.replace('_', ' ').title().replace(' In ', ' in ')}**"
+        for n in names
+    ]
     if len(shown) == 1:
         return f"the {shown[0]} permission"
     return f"the {', '.join(shown[:-1])} and {shown[-1]} permissions"
@@ -147,6 +156,11 @@ class ArchiveBot(commands.Bot):
         if self._jobs is None:
             raise RuntimeError("the jobs database is not open (setup_hook has not run)")
         return self._jobs
+
+    @property
+    def guild_archives(self) -> GuildArchives:
+        """Each server's default archive, kept in the jobs store's database."""
+        return GuildArchives(self.jobs.connection)
 
     @property
     def replays(self) -> ReplayManager:

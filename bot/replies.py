@@ -3,12 +3,12 @@ need, and a comment in full (shown by /comment and by opening a search result)."
 
 from __future__ import annotations
 
-import aiosqlite
 import discord
 
 from bot import render
 from bot.archive import queries
-from bot.archive.models import Comment
+from bot.archive.library import LoadedArchive
+from bot.archive.models import Comment, Discussion
 
 
 async def send_embeds(
@@ -28,9 +28,29 @@ async def send_embeds(
             await interaction.followup.send(embeds=batch, ephemeral=ephemeral, view=last)
 
 
-async def comment_embeds(db: aiosqlite.Connection, comment: Comment) -> list[discord.Embed]:
-    """A comment in full with its context and the ids of its replies."""
-    above = await queries.ancestors(db, comment.id)
-    replies = await queries.descendant_count(db, comment.id)
-    reply_ids = await queries.reply_ids(db, comment.id)
-    return render.comment_embeds(comment, above, replies, reply_ids)
+async def comment_embeds(archive: LoadedArchive, comment: Comment) -> list[discord.Embed]:
+    """A comment in full with its context and the ids of its replies; in an archive of several
+    discussions, ids as typed there ("4/3.2") and the discussion's title."""
+    db, number = archive.db, comment.discussion
+    above = await queries.ancestors(db, comment.id, number)
+    replies = await queries.descendant_count(db, comment.id, number)
+    reply_ids = await queries.reply_ids(db, comment.id, number)
+    title = None
+    if archive.discussions > 1:
+        discussion = await queries.get_discussion(db, number)
+        title = discussion.title if discussion is not None else None
+    return render.comment_embeds(
+        comment,
+        above,
+        replies,
+        reply_ids,
+        prefix=render.discussion_prefix(archive, number),
+        discussion_title=title,
+    )
+
+
+async def discussion_embeds(archive: LoadedArchive, discussion: Discussion) -> list[discord.Embed]:
+    """A discussion's root: its post in full and its first top-level comments by id."""
+    top = await queries.complete_comment_ids(archive.db, "", render.CHOICES, discussion.number)
+    prefix = render.discussion_prefix(archive, discussion.number)
+    return render.discussion_embeds(discussion, [c.id for c in top], prefix)

@@ -8,6 +8,7 @@ so it is cleaned before it reaches SQLite and quoted only in a short, escaped fo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,48 +16,228 @@ from discord import app_commands
 
 from bot import render
 from bot.archive import mentions, outline, queries
-from bot.archive.models import Comment, Member
+from bot.archive.library import ArchiveSet, LoadedArchive
+from bot.archive.models import Comment, Discussion, Member
 from bot.errors import UserFacingError
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
 
 
-class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
-    """A comment id, completed from ids and words as the user types."""
+def find_archive(archives: ArchiveSet, typed: str) -> LoadedArchive | None:
+    """The archive a person named: by its name (what autocomplete sends) or its whole title."""
+    found = archives.get(typed)
+    if found is not None:
+        return found
+    wanted = " ".join(typed.split()).casefold()
+    return next((a for a in archives if " ".join(a.title.split()).casefold() == wanted), None)
 
-    async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> Comment:
-        comment_id = outline.parse(render.clean_input(value))
-        if comment_id is None:
-            raise UserFacingError(
-                f"{render.quoted_input(value)} is not a comment id. Ids are numbers joined by"
-                " dots, such as `3` or `3.2.1`: start typing and pick one from the list."
-            )
-        db = interaction.client.db
-        comment = await queries.get_comment(db, comment_id)
-        if comment is None:
-            above = await queries.ancestors(db, comment_id)
-            nearest = above[-1] if above else None
-            last = await queries.last_reply(db, nearest.id if nearest else None)
-            raise UserFacingError(render.missing_comment(comment_id, nearest, last))
-        return comment
+
+async def chosen_archive(
+    interaction: discord.Interaction[ArchiveBot], typed: str | None = None
+) -> LoadedArchive:
+    """The archive that answers a command: the one typed in its ``archive`` option, else the
+    server's default (/archive use), else the bot's default (the first of ARCHIVE_PATH).
+
+    Every command and every transformer asks here, so they can never answer from two archives.
+    """
+    bot = interaction.client
+    if typed is not None and typed.strip():
+        archive = find_archive(bot.archives, render.clean_input(typed))
+        if archive is None:
+            raise UserFacingError(render.unknown_archive(typed, list(bot.archives)))
+        return archive
+    if interaction.guild_id is not None:
+        name = await bot.guild_archives.get(interaction.guild_id)
+        # An archive since dropped from ARCHIVE_PATH leaves the server on the bot's default.
+        archive = bot.archives.get(name) if name is not None else None
+        if archive is not None:
+            return archive
+    return bot.archives.default
+
+
+def _typed_archive(interaction: discord.Interaction[ArchiveBot]) -> str | None:
+    """What the person put in the command's ``archive`` option, if it has one and they did."""
+    # A Namespace answers None for an option that was not given.
+    typed = interaction.namespace.archive
+    return typed if isinstance(typed, str) else None
+
+
+async def archive_of(interaction: discord.Interaction[ArchiveBot]) -> LoadedArchive:
+    """The archive the interaction's command reads, for transformers of its other options."""
+    return await chosen_archive(interaction, _typed_archive(interaction))
+
+
+def with_resolution(
+    interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, what: str
+) -> LoadedArchive:
+    """The archive, if it records a resolution and its members; else the answer saying so and
+    naming the archives that do."""
+    if archive.has_resolution:
+        return archive
+    holders = [a for a in interaction.client.archives if a.has_resolution]
+    raise UserFacingError(render.not_recorded(what, archive, holders))
+
+
+class ArchiveTransformer(app_commands.Transformer["ArchiveBot"]):
+    """An archive by name, completed from the loaded archives' titles."""
+
+    async def transform(
+        self, interaction: discord.Interaction[ArchiveBot], value: str
+    ) -> LoadedArchive:
+        return await chosen_archive(interaction, value)
 
     async def autocomplete(  # type: ignore[override]  # discord.py: value int | float | str
         self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
-        # "３.２" and "03" complete as the ids they stand for; anything else as typed. A stray
-        # half of a surrogate pair is dropped rather than shown, so suggestions keep coming.
+        typed = " ".join(render.clean_input(value, replacement="").split()).casefold()
+        return [
+            app_commands.Choice(name=render.archive_choice(archive), value=archive.name)
+            for archive in interaction.client.archives
+            if typed in archive.name or typed in archive.title.casefold()
+        ][: render.CHOICES]
+
+
+class AuthorTransformer(app_commands.Transformer["ArchiveBot"]):
+    """A commenter's name, as the chosen archive spells it, completed from its authors."""
+
+    async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> str:
+        archive = await archive_of(interaction)
+        typed = " ".join(render.clean_input(value).split())
+        for author, _ in await queries.complete_authors(archive.db, typed, render.CHOICES):
+            if author.casefold() == typed.casefold():
+                return author
+        raise UserFacingError(
+            f"No comment in {render.archive_title(archive)} is by {render.quoted_input(value)}."
+            " Start typing a name and pick one from the list."
+        )
+
+    # discord.py types the value as int | float | str for every option type; ours is a string.
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[ArchiveBot], value: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            archive = await archive_of(interaction)
+        except UserFacingError:
+            return []
         typed = render.clean_input(value, replacement="")
-        typed = outline.parse(typed) or typed
-        comments = await queries.complete_comment_ids(interaction.client.db, typed, render.CHOICES)
-        return [app_commands.Choice(name=render.comment_choice(c), value=c.id) for c in comments]
+        return [
+            app_commands.Choice(name=render.author_choice(author, count), value=author)
+            for author, count in await queries.complete_authors(archive.db, typed, render.CHOICES)
+            # A choice's value holds 100 characters at most; a longer name can still be typed.
+            if len(author) <= render.CHOICE_NAME
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """What a typed comment reference names: a comment of one of an archive's discussions, or
+    (``comment`` None, typed ``4/``) the discussion's root, its post."""
+
+    archive: LoadedArchive
+    discussion: Discussion
+    comment: Comment | None
+
+    @property
+    def ref(self) -> str:
+        """The reference as the archive's readers type it: "3.2", or "4/3.2" and "4/" in an
+        archive of several discussions."""
+        return render.comment_ref(self.archive, self.discussion.number, self.comment)
+
+
+class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
+    """A comment reference (``3.2.1``, ``4/3.2.1``, ``4/``, ``#1234``) in the chosen archive,
+    completed from ids, words and discussion titles as the user types."""
+
+    async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> Chosen:
+        archive = await archive_of(interaction)
+        ref = outline.parse_ref(render.clean_input(value))
+        if ref is None:
+            raise UserFacingError(render.not_a_ref(value, archive))
+        db = archive.db
+        if ref.export_id is not None:
+            comment = await queries.get_comment_by_export_id(db, ref.export_id)
+            if comment is None:
+                raise UserFacingError(render.missing_export_id(ref.export_id, archive))
+            return await _chosen(archive, comment.discussion, comment)
+        if ref.discussion is None and archive.discussions > 1:
+            raise UserFacingError(render.which_discussion(archive))
+        number = ref.discussion or 1
+        if ref.comment_id is None:
+            return await _chosen(archive, number, None)
+        comment = await queries.get_comment(db, ref.comment_id, number)
+        if comment is None:
+            await _chosen(archive, number, None)  # a discussion that is not there says so first
+            above = await queries.ancestors(db, ref.comment_id, number)
+            nearest = above[-1] if above else None
+            last = await queries.last_reply(db, nearest.id if nearest else None, number)
+            prefix = render.discussion_prefix(archive, number)
+            raise UserFacingError(render.missing_comment(ref.comment_id, nearest, last, prefix))
+        return await _chosen(archive, number, comment)
+
+    # discord.py types the value as int | float | str for every option type; ours is a string.
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[ArchiveBot], value: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            archive = await archive_of(interaction)
+        except UserFacingError:
+            return []  # an unknown archive: its own option says so when the command is sent
+        # "３.２" and "03" complete as the ids they stand for, "4/3" within discussion 4; anything
+        # else as typed. A stray half of a surrogate pair is dropped rather than shown, so
+        # suggestions keep coming.
+        typed = render.clean_input(value, replacement="")
+        ref = outline.parse_ref(typed)
+        discussion = ref.discussion if ref is not None else None
+        if ref is not None and ref.export_id is None:
+            typed = ref.comment_id or ""
+        choices: list[app_commands.Choice[str]] = []
+        if ref is not None and ref.export_id is not None:
+            exported = await queries.get_comment_by_export_id(archive.db, ref.export_id)
+            if exported is not None:
+                shown = render.comment_ref(archive, exported.discussion, exported)
+                choices.append(
+                    app_commands.Choice(name=render.comment_choice(exported, shown), value=shown)
+                )
+            return choices
+        several = archive.discussions > 1
+        if several and (ref is None or ref.is_root):
+            # Whole discussions first: by title as words are typed, or the one typed as "4/".
+            found = (
+                await queries.list_discussions(archive.db, typed, render.CHOICES)
+                if ref is None
+                else [d for d in [await queries.get_discussion(archive.db, discussion or 0)] if d]
+            )
+            choices += [
+                app_commands.Choice(name=render.discussion_choice(d), value=f"{d.number}/")
+                for d in found[:5]
+            ]
+        comments = await queries.complete_comment_ids(
+            archive.db, typed, render.CHOICES - len(choices), discussion
+        )
+        choices += [
+            app_commands.Choice(
+                name=render.comment_choice(c, render.comment_ref(archive, c.discussion, c)),
+                value=render.comment_ref(archive, c.discussion, c),
+            )
+            for c in comments
+        ]
+        return choices
+
+
+async def _chosen(archive: LoadedArchive, number: int, comment: Comment | None) -> Chosen:
+    discussion = await queries.get_discussion(archive.db, number)
+    if discussion is None:
+        raise UserFacingError(render.missing_discussion(number, archive))
+    return Chosen(archive, discussion, comment)
 
 
 class CityTransformer(app_commands.Transformer["ArchiveBot"]):
     """One of the cities named in the member list, in any letter case."""
 
     async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> str:
-        cities = await queries.city_counts(interaction.client.db)
+        archive = with_resolution(interaction, await archive_of(interaction), "members")
+        cities = await queries.city_counts(archive.db)
         typed = value.strip().casefold()
         for city, _ in cities:
             if city.casefold() == typed:
@@ -71,9 +252,13 @@ class CityTransformer(app_commands.Transformer["ArchiveBot"]):
         self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
         typed = value.strip().casefold()
+        try:
+            archive = await archive_of(interaction)
+        except UserFacingError:
+            return []
         return [
             app_commands.Choice(name=f"{city} ({count})", value=city)
-            for city, count in await queries.city_counts(interaction.client.db)
+            for city, count in await queries.city_counts(archive.db)
             if typed in city.casefold()
         ][: render.CHOICES]
 
@@ -82,7 +267,8 @@ class MemberTransformer(app_commands.Transformer["ArchiveBot"]):
     """One of the members the resolution names, typed loosely ("hector a") or picked."""
 
     async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> Member:
-        member = mentions.find_member(await queries.list_members(interaction.client.db), value)
+        archive = await archive_of(interaction)
+        member = mentions.find_member(await queries.list_members(archive.db), value)
         if member is None:
             raise UserFacingError(
                 f"No member is named {render.quoted_input(value)}. Start typing a first name"
@@ -95,7 +281,11 @@ class MemberTransformer(app_commands.Transformer["ArchiveBot"]):
     ) -> list[app_commands.Choice[str]]:
         # With a city already chosen, its members come first: that is whom the user is after.
         city = getattr(interaction.namespace, "city", None)
-        members = await queries.list_members(interaction.client.db)
+        try:
+            archive = await archive_of(interaction)
+        except UserFacingError:
+            return []
+        members = await queries.list_members(archive.db)
         members.sort(
             key=lambda m: not isinstance(city, str) or m.city.casefold() != city.casefold()
         )

@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.archive.models import Comment
-from bot.replies import comment_embeds, send_embeds
-from bot.transformers import CommentTransformer
+from bot.archive.library import LoadedArchive
+from bot.replies import comment_embeds, discussion_embeds, send_embeds
+from bot.transformers import ArchiveTransformer, Chosen, CommentTransformer
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -23,14 +23,23 @@ class CommentCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="comment")
-    @app_commands.describe(id="The comment's id, such as 3 or 3.2.1 (type an id or a word)")
+    @app_commands.describe(
+        id="The comment's id, such as 3 or 3.2.1, or 4/3.2.1 in discussion 4 (type an id or words)",
+        archive="Which archive to read (the server's default if left out)",
+    )
     async def comment(
         self,
         interaction: discord.Interaction[ArchiveBot],
-        id: app_commands.Transform[Comment, CommentTransformer],  # noqa: A002
+        id: app_commands.Transform[Chosen, CommentTransformer],  # noqa: A002
+        # Read by the id's transformer, which looks the id up in the archive it names.
+        archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
     ) -> None:
         """Show one comment in full, with its context and the number of replies under it."""
-        await send_embeds(interaction, await comment_embeds(self.bot.db, id))
+        if id.comment is None:
+            embeds = await discussion_embeds(id.archive, id.discussion)
+        else:
+            embeds = await comment_embeds(id.archive, id.comment)
+        await send_embeds(interaction, embeds)
 
 
 async def setup(bot: ArchiveBot) -> None:

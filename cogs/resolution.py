@@ -10,7 +10,9 @@ from discord.ext import commands
 
 from bot import render
 from bot.archive import queries
+from bot.archive.library import LoadedArchive
 from bot.replies import send_embeds
+from bot.transformers import ArchiveTransformer, chosen_archive, with_resolution
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -23,10 +25,18 @@ class ResolutionCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="resolution")
-    async def resolution(self, interaction: discord.Interaction[ArchiveBot]) -> None:
+    @app_commands.describe(archive="Which archive to read (the server's default if left out)")
+    async def resolution(
+        self,
+        interaction: discord.Interaction[ArchiveBot],
+        archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
+    ) -> None:
         """Quote the resolution as the archive records it, with its date and vote."""
-        resolution = await queries.get_resolution(self.bot.db)
-        post = await queries.get_post(self.bot.db)
+        archive = with_resolution(
+            interaction, archive or await chosen_archive(interaction), "resolution"
+        )
+        resolution = await queries.get_resolution(archive.db)
+        post = await queries.get_post(archive.db)
         await send_embeds(interaction, render.resolution_embeds(resolution, post))
 
 

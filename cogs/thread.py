@@ -21,15 +21,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.archive import queries
+from bot.archive.library import LoadedArchive
 from bot.archive.models import Comment
 from bot.client import late_interaction
 from bot.errors import UserFacingError
 from bot.render.progress import outcome_text, refusal_text, running_text
 from bot.replay.jobs import Job, JobState, NoRoom
-from bot.replay.manager import Ending
+from bot.replay.manager import Ending, gone, replayed_comments
 from bot.replay.runner import first_unposted
-from bot.transformers import CommentTransformer
+from bot.transformers import ArchiveTransformer, Chosen, CommentTransformer
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -169,20 +169,29 @@ class Progress:
 
 
 async def _start(
-    interaction: discord.Interaction[ArchiveBot], job: Job, comments: list[Comment], resumed: bool
+    interaction: discord.Interaction[ArchiveBot],
+    job: Job,
+    archive: LoadedArchive,
+    comments: list[Comment],
+    resumed: bool,
 ) -> None:
     progress = Progress(interaction)
     await interaction.client.replays.launch(
-        job, comments, resumed=resumed, on_progress=progress.update, on_end=progress.end
+        job, archive, comments, resumed=resumed, on_progress=progress.update, on_end=progress.end
     )
 
 
 async def _resume(interaction: discord.Interaction[ArchiveBot], job: Job) -> None:
     bot = interaction.client
-    comments = await queries.subtree(bot.db, job.comment_id)
+    archive = bot.replays.archive_of(job)
+    comments = await bot.replays.comments_of(job)
     if job.state is not JobState.PAUSED:
         answer = outcome_text(job, first_unposted(job, comments))
         await interaction.edit_original_response(content=answer, view=None)
+        return
+    if archive is None or not comments:
+        job = await bot.jobs.finish(job, JobState.FAILED, gone(job))
+        await interaction.edit_original_response(content=outcome_text(job, None), view=None)
         return
     cap = bot.settings.max_replays_per_guild
     try:
@@ -191,7 +200,7 @@ async def _resume(interaction: discord.Interaction[ArchiveBot], job: Job) -> Non
         view = replay_buttons(busy.running) if busy.running else discord.utils.MISSING
         await interaction.followup.send(refusal_text(busy, cap), view=view, ephemeral=True)
         return
-    await _start(interaction, job, comments, resumed=True)
+    await _start(interaction, job, archive, comments, resumed=True)
 
 
 class ThreadCog(commands.Cog, name="Thread"):
@@ -208,8 +217,9 @@ class ThreadCog(commands.Cog, name="Thread"):
 
     @app_commands.command(name="thread")
     @app_commands.describe(
-        id="The comment to start from, such as 3 or 3.2 (type an id or a word)",
+        id="The comment to start from, such as 3 or 3.2, or 4/ for all of discussion 4",
         here="Post into this channel instead of a new thread",
+        archive="Which archive to replay from (the server's default if left out)",
     )
     @app_commands.default_permissions(manage_threads=True)
     @app_commands.guild_only()
@@ -218,8 +228,10 @@ class ThreadCog(commands.Cog, name="Thread"):
     async def thread(
         self,
         interaction: discord.Interaction[ArchiveBot],
-        id: app_commands.Transform[Comment, CommentTransformer],  # noqa: A002
+        id: app_commands.Transform[Chosen, CommentTransformer],  # noqa: A002
         here: bool = False,
+        # Read by the id's transformer, which looks the id up in the archive it names.
+        archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
     ) -> None:
         """Replay a comment and every reply under it, in page order, into a new thread."""
         channel = interaction.channel
@@ -234,7 +246,7 @@ class ThreadCog(commands.Cog, name="Thread"):
         if missing:
             raise app_commands.BotMissingPermissions(missing)
         assert interaction.guild_id is not None
-        comments = await queries.subtree(self.bot.db, id.id)
+        comments = await replayed_comments(id.archive, id.ref)
         # Answered first: a job is stored only once Discord has taken the answer, so a lost
         # interaction (10062) leaves no job holding the channel. Creating the thread may wait on a
         # rate limit, and Discord wants an answer within 3 s.
@@ -245,16 +257,17 @@ class ThreadCog(commands.Cog, name="Thread"):
                 guild_id=interaction.guild_id,
                 channel_id=channel.id,
                 here=here,
-                comment_id=id.id,
+                comment_id=id.ref,
                 requested_by=interaction.user.id,
                 total=len(comments),
                 cap=cap,
+                archive=id.archive.name,
             )
         except NoRoom as busy:
             view = replay_buttons(busy.running) if busy.running else None
             await interaction.edit_original_response(content=refusal_text(busy, cap), view=view)
             return
-        await _start(interaction, job, comments, resumed=False)
+        await _start(interaction, job, id.archive, comments, resumed=False)
 
 
 async def setup(bot: ArchiveBot) -> None:

@@ -200,7 +200,7 @@ async def test_posted_results_page_for_the_searcher_only_and_open_for_all(world:
 
     menu = world.channel.last_message.components[-1].children[0]
     opened = await other.select(
-        world.channel.last_message, custom_id="search:open", values=[menu.options[0].value]
+        world.channel.last_message, custom_id=menu.custom_id, values=[menu.options[0].value]
     )
     assert opened.ephemeral
     assert opened.response.embeds[0].title == f"Comment {menu.options[0].value}"

@@ -159,9 +159,12 @@ def test_user_mistakes_get_one_line_and_the_console_carries_on(console_env):
     out = transcript(run, status=1)
 
     assert out["/nope"] == "✗ There is no /nope command. Type `help` to list the commands."
-    assert out["/search foo:bar"].startswith("✗ /search has no option foo: (it takes query:).")
+    assert out["/search foo:bar"].startswith(
+        "✗ /search has no option foo: (it takes query:, author:, archive:)."
+    )
     assert out["/comment"].startswith("✗ /comment needs id:")
-    assert out["/about extra words"].startswith("✗ /about takes no options.")
+    # Plain text fills the first option, here the archive's name.
+    assert "There is no archive called “extra words”." in out["/about extra words"]
     assert out["click Nowhere"].startswith("✗ No button labelled 'Nowhere'.")
     # The bot itself answers what only the archive can judge, as it would in Discord.
     assert "There is no comment 999 in the archive." in out["/comment id:999"]
@@ -205,14 +208,18 @@ def test_help_lists_every_command_with_its_options(console_env):
 
     listing = out["help"]
     for command in (
-        "/about",
-        "/comment id:<text>",
-        "/members [city:<text>] [name:<text>]",
-        "/search query:<text>",
+        "/about [archive:<text>]",
+        "/comment id:<text> [archive:<text>]",
+        "/members [city:<text>] [name:<text>] [archive:<text>]",
+        "/search query:<text> [author:<text>] [archive:<text>]",
+        "/archive list",
+        "/archive use name:<text>",
     ):
         assert f"\n{command}\n" in f"\n{listing}"
     assert "click <label>" in listing
-    assert out["? search"].startswith("/search query:<text>\n    Find comments by keyword")
+    assert out["? search"].startswith(
+        "/search query:<text> [author:<text>] [archive:<text>]\n    Find comments by keyword"
+    )
 
 
 # --- the command line, against a tree with every kind of option -----------------------------

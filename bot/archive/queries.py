@@ -196,7 +196,8 @@ def _like_escaped(text: str) -> str:
 async def complete_comment_ids(
     db: aiosqlite.Connection, typed: str, limit: int = 25, discussion: int | None = None
 ) -> list[Comment]:
-    """Comments for an id being typed: ids starting with the text, then bodies containing it.
+    """Comments for an id being typed: ids starting with the text, then bodies containing it or
+    authors starting with it.
 
     Page order within each group, so that "3" offers 3, 3.1, 3.1.1 ... before later comments.
     """
@@ -213,7 +214,8 @@ async def complete_comment_ids(
     rows = await _all(
         db,
         f"{_SELECT_COMMENT}"
-        " WHERE (id LIKE ?1 || '%' ESCAPE '\\' OR body LIKE '%' || ?1 || '%' ESCAPE '\\')"
+        " WHERE (id LIKE ?1 || '%' ESCAPE '\\' OR body LIKE '%' || ?1 || '%' ESCAPE '\\'"
+        " OR author LIKE ?1 || '%' ESCAPE '\\')"
         " AND (?4 IS NULL OR discussion = ?4)"
         " ORDER BY id = ?2 DESC, id LIKE ?1 || '%' ESCAPE '\\' DESC, position LIMIT ?3",
         (escaped, typed, limit, discussion),

@@ -137,20 +137,33 @@ def build_match(query: str) -> str | None:
     return "".join([expression, *(f" NOT {t.to_fts()}" for t in terms if t.excluded)])
 
 
+# Only the comments of one author (any letter case), by the author index.
+_BY_AUTHOR = " AND rowid IN (SELECT rowid FROM comment WHERE author = ? COLLATE NOCASE)"
+
+
 async def search(
-    db: aiosqlite.Connection, query: str, *, limit: int = 5, offset: int = 0
+    db: aiosqlite.Connection,
+    query: str,
+    *,
+    limit: int = 5,
+    offset: int = 0,
+    author: str | None = None,
 ) -> SearchPage:
-    """One page of comments matching ``query``: best first, or in page order when too many."""
+    """One page of comments matching ``query``: best first, or in page order when too many.
+    With ``author``, only that author's comments."""
     match = build_match(query)
     if match is None:
         return SearchPage(query, [], 0, offset)
+    where, matching = "comment_fts MATCH ?", [match]
+    if author is not None:
+        where, matching = where + _BY_AUTHOR, [match, author]
     async with _lock(db):
         # One statement does the capped count's and the ranking's work: it fetches every match
         # with its bm25 rank, up to one past the limit, and Python sorts that short list.
         ranked = await _bounded(
             db,
-            "SELECT rowid, rank FROM comment_fts WHERE comment_fts MATCH ? LIMIT ?",
-            (match, RANK_LIMIT + 1),
+            f"SELECT rowid, rank FROM comment_fts WHERE {where} LIMIT ?",
+            (*matching, RANK_LIMIT + 1),
         )
         if ranked is not None and len(ranked) <= RANK_LIMIT:
             order = [rowid for rowid, _ in sorted(ranked, key=lambda row: (row[1], row[0]))]
@@ -168,8 +181,8 @@ async def search(
             # soon as it has its rows.
             listed = await _bounded(
                 db,
-                "SELECT rowid FROM comment_fts WHERE comment_fts MATCH ? LIMIT ? OFFSET ?",
-                (match, limit, offset),
+                f"SELECT rowid FROM comment_fts WHERE {where} LIMIT ? OFFSET ?",
+                (*matching, limit, offset),
             )
             if listed is None:
                 return SearchPage(query, [], 0, offset, unranked=True, too_broad=True)

@@ -115,7 +115,7 @@ async def _serve(
             guild = env.create_guild("Archive console", id=settings.dev_guild_id)
             channel = guild.create_text_channel("general")
             moderator = guild.create_role(
-                "moderator", permissions=discord.Permissions(manage_threads=True)
+                "moderator", permissions=discord.Permissions(manage_threads=True, manage_guild=True)
             )
             you = guild.add_member(env.create_user("you"), roles=[moderator])
             catalog = CommandCatalog.from_tree(

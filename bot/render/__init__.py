@@ -8,11 +8,31 @@ that every limit and every escaping rule lives in one place. The package is spli
 * :mod:`~bot.render.text`: the small wording helpers (plurals, dates, quoted input, id lists);
 * :mod:`~bot.render.embeds`: the reading commands' embeds;
 * :mod:`~bot.render.search`: a page of search results and its paging;
-* :mod:`~bot.render.replay`: a /thread replay's thread name and messages.
+* :mod:`~bot.render.replay`: a /thread replay's thread name and messages;
+* :mod:`~bot.render.archives`: naming the loaded archives (choices, /archive list, pointers).
 
 The names other modules use are re-exported here, so callers write ``render.split_text``.
 """
 
+from bot.render.archives import (
+    ABOUT_DISCUSSIONS,
+    archive_choice,
+    archive_chosen,
+    archive_list_embeds,
+    archive_title,
+    author_choice,
+    comment_ref,
+    counts_line,
+    discussion_choice,
+    discussion_prefix,
+    export_about_embed,
+    missing_discussion,
+    missing_export_id,
+    not_a_ref,
+    not_recorded,
+    unknown_archive,
+    which_discussion,
+)
 from bot.render.embeds import (
     CONTEXT_LABEL,
     ID_SCHEME,
@@ -20,6 +40,7 @@ from bot.render.embeds import (
     about_embed,
     comment_choice,
     comment_embeds,
+    discussion_embeds,
     members_embeds,
     mentions_embeds,
     resolution_embeds,
@@ -37,6 +58,7 @@ from bot.render.limits import (
     FIELD_NAME,
     FIELD_VALUE,
     MESSAGE,
+    OPTION_DESCRIPTION,
     THREAD_NAME,
     embed_batches,
     plain_label,
@@ -44,8 +66,25 @@ from bot.render.limits import (
     truncate_label,
 )
 from bot.render.markdown import bold_spans, escape_archive_text, neutralise_mentions
-from bot.render.replay import comment_message_parts, replay_header, replies_under, thread_name
-from bot.render.search import MAX_QUERY, TOO_BROAD, Paging, normalise_query, query_of, search_embed
+from bot.render.replay import (
+    comment_message_parts,
+    discussion_opening,
+    discussion_thread_name,
+    replay_header,
+    replies_under,
+    thread_name,
+)
+from bot.render.search import (
+    MAX_QUERY,
+    TOO_BROAD,
+    Paging,
+    author_filter_of,
+    hit_ref,
+    normalise_query,
+    parent_ref,
+    query_of,
+    search_embed,
+)
 from bot.render.text import (
     clean_input,
     compact_ids,
@@ -58,6 +97,7 @@ from bot.render.text import (
 )
 
 __all__ = [
+    "ABOUT_DISCUSSIONS",
     "CHOICES",
     "CHOICE_NAME",
     "CONTEXT_LABEL",
@@ -73,15 +113,37 @@ __all__ = [
     "ID_SCHEME",
     "MAX_QUERY",
     "MESSAGE",
+    "OPTION_DESCRIPTION",
     "PLACEHOLDER_TEXT",
     "THREAD_NAME",
     "TOO_BROAD",
     "Paging",
     "about_embed",
+    "archive_choice",
+    "author_filter_of",
+    "hit_ref",
+    "archive_chosen",
+    "archive_list_embeds",
+    "archive_title",
+    "author_choice",
+    "comment_ref",
+    "discussion_choice",
+    "discussion_prefix",
+    "export_about_embed",
+    "missing_discussion",
+    "missing_export_id",
+    "not_a_ref",
+    "which_discussion",
+    "counts_line",
+    "not_recorded",
+    "unknown_archive",
     "bold_spans",
     "comment_choice",
     "comment_embeds",
+    "discussion_embeds",
     "comment_message_parts",
+    "discussion_opening",
+    "discussion_thread_name",
     "compact_ids",
     "embed_batches",
     "escape_archive_text",
@@ -93,6 +155,7 @@ __all__ = [
     "neutralise_mentions",
     "plain_label",
     "normalise_query",
+    "parent_ref",
     "plural",
     "query_of",
     "quoted_input",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.archive.mentions import Mention
-from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
+from bot.archive.models import Comment, CommentKind, Discussion, Member, Post, Resolution
 from bot.render.html import body_markdown
 from bot.render.limits import (
     CHOICE_NAME,
@@ -30,7 +30,7 @@ from bot.render.limits import (
     truncate_label,
 )
 from bot.render.markdown import bold_spans, escape_archive_text
-from bot.render.text import compact_ids, first_line, label, long_date, plural
+from bot.render.text import compact_ids, first_line, instant, label, long_date, plural
 
 PLACEHOLDER_TEXT = (
     "Not in the archive: the page shows replies at this level without the comment they answer."
@@ -205,39 +205,46 @@ def mentions_embeds(member: Member, mentions: Sequence[Mention]) -> list[discord
     return _build_embeds(f"Comments mentioning {name}", text, fields)
 
 
-def _context_line(ancestor: Comment) -> str:
+def _context_line(ancestor: Comment, prefix: str) -> str:
     if not ancestor.in_archive:
-        return f"↳ {ancestor.id} — not in the archive"
-    return f"↳ {ancestor.id} — {label(first_line(ancestor.body), CONTEXT_LABEL)}"
+        return f"↳ {prefix}{ancestor.id} — not in the archive"
+    return f"↳ {prefix}{ancestor.id} — {label(first_line(ancestor.body), CONTEXT_LABEL)}"
 
 
-def comment_choice(comment: Comment) -> str:
-    """An autocomplete choice name for a comment: its id and how its first line starts.
+def comment_choice(comment: Comment, ref: str | None = None) -> str:
+    """An autocomplete choice name for a comment: its ref (its id unless given), its author when
+    known, and how its first line starts.
 
     Choice names are plain text: the raw text, with mentions neutralised.
     """
     if not comment.in_archive:
         summary = "not in the archive"
-    elif comment.kind is CommentKind.PINGBACK:
-        summary = f"pingback: {comment.link_title or first_line(comment.body)}"
+    elif comment.kind in (CommentKind.PINGBACK, CommentKind.TRACKBACK):
+        # An export keeps the linking page's title as the author.
+        source = comment.link_title or comment.author or first_line(comment.body)
+        summary = f"{comment.kind}: {source}"
+    elif comment.author:
+        summary = f"{comment.author}: {first_line(comment.body)}"
     else:
         summary = first_line(comment.body)
-    return plain_label(f"{comment.id} — {summary}", CHOICE_NAME)
+    return plain_label(f"{ref or comment.id} — {summary}", CHOICE_NAME)
 
 
 def _byline(comment: Comment) -> str | None:
-    parts = (comment.author, comment.link_title, comment.link_site, comment.date)
+    # An export's date is a moment, shown as the embed's timestamp in each reader's own zone.
+    date = None if instant(comment.date) else comment.date
+    parts = (comment.author, comment.link_title, comment.link_site, date)
     present = [part for part in parts if part]
     return truncate_label(" · ".join(present), EMBED_AUTHOR) if present else None
 
 
-def _replies_line(reply_ids: Sequence[str], reply_count: int) -> str:
+def _replies_line(reply_ids: Sequence[str], reply_count: int, prefix: str) -> str:
     """The direct replies by id, so a reader can open them, and how many lie deeper."""
-    line = compact_ids(reply_ids)
+    line = compact_ids(reply_ids, prefix)
     deeper = reply_count - len(reply_ids)
     if deeper > 0:
         line += f", and {plural(deeper, 'reply', 'replies')} to those"
-    return f"{line}\nOpen one with `/comment id:{reply_ids[0]}`."
+    return f"{line}\nOpen one with `/comment id:{prefix}{reply_ids[0]}`."
 
 
 def comment_embeds(
@@ -245,27 +252,66 @@ def comment_embeds(
     ancestors: list[Comment],
     reply_count: int,
     reply_ids: Sequence[str] = (),
+    *,
+    prefix: str = "",
+    discussion_title: str | None = None,
 ) -> list[discord.Embed]:
     """One comment in full, with the first line of each ancestor (root first) as context.
 
     ``reply_count`` counts every reply under the comment, ``reply_ids`` are the direct ones, in
     page order. Author, link title/site (pingbacks) and date, when present, go in the embed's
-    author line.
+    author line; an export's date is the embed's timestamp, its permalink the title's link.
+    ``prefix`` goes before every id ("4/"), and ``discussion_title`` names the discussion, in an
+    archive of several.
     """
-    kind = "Pingback" if comment.kind is CommentKind.PINGBACK else "Comment"
+    kind = comment.kind.title() if comment.kind is not CommentKind.PLACEHOLDER else "Comment"
     text = body_markdown(comment) if comment.in_archive else PLACEHOLDER_TEXT
     fields: list[_Field] = []
     if ancestors:
-        fields.append(_Field("In reply to", "\n".join(_context_line(a) for a in ancestors)))
+        lines = "\n".join(_context_line(a, prefix) for a in ancestors)
+        fields.append(_Field("In reply to", lines))
     if reply_ids:
-        fields.append(_Field("Replies", _replies_line(reply_ids, reply_count)))
-    return _build_embeds(
-        f"{kind} {comment.id}",
+        fields.append(_Field("Replies", _replies_line(reply_ids, reply_count, prefix)))
+    footer = plural(reply_count, "reply", "replies") if reply_count else "No replies"
+    if discussion_title is not None:
+        footer += f" · in “{discussion_title}”"
+    embeds = _build_embeds(
+        f"{kind} {prefix}{comment.id}",
         text,
         fields,
         author=_byline(comment),
-        footer=plural(reply_count, "reply", "replies") if reply_count else "No replies",
+        footer=truncate_label(footer, EMBED_FOOTER),
     )
+    moment = instant(comment.date)
+    for embed in embeds:
+        embed.url = comment.permalink
+        embed.timestamp = moment
+    return embeds
+
+
+def discussion_embeds(
+    discussion: Discussion, top_level: Sequence[str], prefix: str
+) -> list[discord.Embed]:
+    """A discussion's root (``/comment id:4/``): its post in full (linked, dated, signed) and
+    its first top-level comments by id, with how to replay the whole of it."""
+    fields: list[_Field] = []
+    if top_level:
+        listed = compact_ids(top_level, prefix)
+        fields.append(
+            _Field("Comments", f"{listed}\nOpen one with `/comment id:{prefix}{top_level[0]}`.")
+        )
+    embeds = _build_embeds(
+        label(discussion.title or f"Discussion {discussion.number}"),
+        body_markdown(discussion),
+        fields,
+        author=truncate_label(discussion.author, EMBED_AUTHOR) if discussion.author else None,
+        footer=f"Replay it all with /thread id:{discussion.number}/",
+    )
+    moment = instant(discussion.date)
+    for embed in embeds:
+        embed.url = discussion.link
+        embed.timestamp = moment
+    return embeds
 
 
 def about_embed(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import discord
 
+from bot.archive.outline import Ref
 from bot.archive.search import SearchHit, SearchPage
 from bot.render.limits import EMBED_DESCRIPTION
 from bot.render.markdown import bold_spans
@@ -21,11 +22,15 @@ from bot.render.text import label
 
 # The buttons under a page of results rebuild it from the message they sit on (after a
 # restart too), so the exact query travels in the embed's author line, a plain-text surface
-# that shows it unescaped and holds 256 characters.
+# that shows it unescaped and holds 256 characters; an author filter travels as the footer's
+# last line (plain text too).
 _QUERY_PREFIX = "Searched for: "
+_AUTHOR_PREFIX = "Only comments by "
 MAX_QUERY = 200
 TOO_BROAD = "That search matches too much to finish in time: add words to narrow it."
 _BOLD = re.compile(r"(?<!\\)\*\*")
+# An author's name or a discussion's title in a result's heading: enough to tell them apart.
+BYLINE = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,25 @@ def query_of(embeds: Sequence[discord.Embed]) -> str | None:
     return author.removeprefix(_QUERY_PREFIX) or None
 
 
+def author_filter_of(embeds: Sequence[discord.Embed]) -> str | None:
+    """The author a results message was filtered by, read back from its embeds."""
+    footer = embeds[0].footer.text if embeds else None
+    last = footer.splitlines()[-1] if footer else ""
+    return last.removeprefix(_AUTHOR_PREFIX) if last.startswith(_AUTHOR_PREFIX) else None
+
+
+def hit_ref(hit: SearchHit, several: bool) -> str:
+    """How a result's comment is typed: "3.2", or "4/3.2" in an archive of several discussions."""
+    return str(Ref(hit.discussion, hit.comment_id)) if several else hit.comment_id
+
+
+def parent_ref(hit: SearchHit, several: bool) -> str | None:
+    """How the comment a result answers is typed; None for a top-level comment."""
+    if hit.parent_id is None:
+        return None
+    return hit_ref(replace(hit, comment_id=hit.parent_id), several)
+
+
 def _shorten_snippet(snippet: str, limit: int) -> str:
     if len(snippet) <= limit:
         return snippet
@@ -89,31 +113,50 @@ def _shorten_snippet(snippet: str, limit: int) -> str:
     return short + "**" if len(_BOLD.findall(short)) % 2 else short
 
 
-def _hit_heading(hit: SearchHit) -> str:
-    if hit.parent_id is None:
-        return f"**{hit.comment_id}** (top level)"
-    return f"**{hit.comment_id}** (reply to {hit.parent_id}, depth {hit.depth})"
+def _hit_heading(hit: SearchHit, discussions: Mapping[int, str]) -> str:
+    """The result's ref and place; its author, and its discussion's title when the archive has
+    several (``discussions``: their titles by number)."""
+    several = bool(discussions)
+    ref, parent = hit_ref(hit, several), parent_ref(hit, several)
+    if parent is None:
+        heading = f"**{ref}** (top level)"
+    else:
+        heading = f"**{ref}** (reply to {parent}, depth {hit.depth})"
+    if hit.author:
+        heading += f" · {label(hit.author, BYLINE)}"
+    if several:
+        heading += f" · in “{label(discussions.get(hit.discussion, '?'), BYLINE)}”"
+    return heading
 
 
-def _footer(page: SearchPage, paging: Paging) -> str:
+def _footer(page: SearchPage, paging: Paging, author: str | None) -> str:
     first, last = page.offset + 1, page.offset + len(page.hits)
     if page.unranked:
         # Counting stopped at the ranking limit, so the total is a floor, not a count.
-        return (
+        footer = (
             f"Results {first}–{last} of more than {page.total:,}"
             " · too many to rank, so in page order: add words to narrow them"
         )
-    footer = f"Results {first}–{last} of {page.total}"
-    if paging.count > 1:
-        footer += f" · page {paging.number} of {paging.count}"
-    return footer
+    else:
+        footer = f"Results {first}–{last} of {page.total}"
+        if paging.count > 1:
+            footer += f" · page {paging.number} of {paging.count}"
+    return footer if author is None else f"{footer}\n{_AUTHOR_PREFIX}{author}"
 
 
-def search_embed(page: SearchPage, page_size: int) -> discord.Embed:
+def search_embed(
+    page: SearchPage,
+    page_size: int,
+    *,
+    discussions: Mapping[int, str] | None = None,
+    author: str | None = None,
+) -> discord.Embed:
     """One page of search results as a single embed.
 
     Snippets are escaped with their matches in bold, and shortened only if a page could not
-    otherwise fit one embed.
+    otherwise fit one embed. ``discussions``: the titles of the hits' discussions by number, in
+    an archive of several (each result says which it belongs to); ``author``: the author the
+    search was limited to.
     """
     lines: list[str] = []
     if page.suggestion:
@@ -122,7 +165,7 @@ def search_embed(page: SearchPage, page_size: int) -> discord.Embed:
         lines.append(TOO_BROAD)
     elif not page.hits:
         lines.append("No comments match.")
-    headings = [_hit_heading(hit) for hit in page.hits]
+    headings = [_hit_heading(hit, discussions or {}) for hit in page.hits]
     # Room left after the fixed lines, headings and the blank lines between entries.
     spare = EMBED_DESCRIPTION - sum(len(line) + 2 for line in lines + headings) - len(headings)
     per_snippet = spare // max(len(page.hits), 1)
@@ -133,5 +176,5 @@ def search_embed(page: SearchPage, page_size: int) -> discord.Embed:
     embed = discord.Embed(title=f"Search: {label(page.query)}", description="\n\n".join(lines))
     embed.set_author(name=_QUERY_PREFIX + normalise_query(page.query))
     if page.hits:
-        embed.set_footer(text=_footer(page, Paging(page.offset, page.total, page_size)))
+        embed.set_footer(text=_footer(page, Paging(page.offset, page.total, page_size), author))
     return embed

@@ -34,6 +34,23 @@ def long_date(date: dt.date) -> str:
     return f"{date.day} {date:%B %Y}"
 
 
+def instant(date: str | None) -> dt.datetime | None:
+    """An export's date (ISO 8601 with a time, UTC) as a moment; None for the page's dates,
+    which are days or words, and for anything unreadable."""
+    if not date or "T" not in date:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(date)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def timestamp(moment: dt.datetime) -> str:
+    """A Discord timestamp: each reader sees the date and time in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:f>"
+
+
 def label(text: str, limit: int = NAME_LABEL) -> str:
     """Archive text for a title, field name or heading: shortened raw, then escaped."""
     return escape_archive_text(truncate_label(text, limit))
@@ -60,22 +77,28 @@ def _shown_id(comment_id: str) -> str:
     return truncate_label(comment_id, SHOWN_ID)
 
 
-def missing_comment(comment_id: str, nearest: Comment | None, last: Comment | None) -> str:
+def missing_comment(
+    comment_id: str, nearest: Comment | None, last: Comment | None, prefix: str = ""
+) -> str:
     """Why ``comment_id`` was not found, pointing at the comments around where it would be.
 
     ``nearest`` is its deepest ancestor in the archive (None when not even its top-level comment
     is), ``last`` the last reply to ``nearest`` (the last top-level comment when it is None).
+    ``prefix`` goes before every id shown: "4/" for discussion 4 of an archive of several.
     """
-    text = f"There is no comment {_shown_id(comment_id)} in the archive."
+    text = f"There is no comment {prefix}{_shown_id(comment_id)} in the archive."
     if nearest is None and last is not None:
-        text += f" The last top-level comment is `{_shown_id(last.id)}`."
+        text += f" The last top-level comment is `{prefix}{_shown_id(last.id)}`."
     elif nearest is not None and last is not None:
         text += (
-            f" Its nearest neighbours: comment `{_shown_id(nearest.id)}` and its last reply,"
-            f" `{_shown_id(last.id)}`."
+            f" Its nearest neighbours: comment `{prefix}{_shown_id(nearest.id)}` and its last"
+            f" reply, `{prefix}{_shown_id(last.id)}`."
         )
     elif nearest is not None:
-        text += f" Its nearest neighbour: comment `{_shown_id(nearest.id)}`, which has no replies."
+        text += (
+            f" Its nearest neighbour: comment `{prefix}{_shown_id(nearest.id)}`, which has no"
+            " replies."
+        )
     return text + " Start typing an id or a word and pick a comment from the list."
 
 
@@ -83,10 +106,11 @@ def first_line(text: str) -> str:
     return next((line for line in text.splitlines() if line.strip()), "")
 
 
-def compact_ids(ids: Sequence[str]) -> str:
+def compact_ids(ids: Sequence[str], prefix: str = "") -> str:
     """Comment ids listed briefly: runs of more than three consecutive siblings as "first … last".
 
     "3.2.1 … 3.2.9" for nine replies in a row; "3.1, 3.2, 3.3" for three; "1, 3 … 6" around a gap.
+    ``prefix`` goes before each id shown ("4/" in an archive of several discussions).
     """
     runs: list[list[str]] = []
     for comment_id in ids:
@@ -94,7 +118,12 @@ def compact_ids(ids: Sequence[str]) -> str:
             runs[-1].append(comment_id)
         else:
             runs.append([comment_id])
-    shown = [f"{run[0]} … {run[-1]}" if len(run) > 3 else ", ".join(run) for run in runs]
+    shown = [
+        f"{prefix}{run[0]} … {prefix}{run[-1]}"
+        if len(run) > 3
+        else ", ".join(prefix + comment_id for comment_id in run)
+        for run in runs
+    ]
     return ", ".join(shown)
 
 

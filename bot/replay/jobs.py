@@ -1,5 +1,8 @@
 """Replay jobs, kept in a SQLite database of their own so that a restart resumes them.
 
+This is the bot's own state database: the one it writes. Besides the jobs it holds each server's
+default archive (bot.replay.guilds shares this store's connection).
+
 The archive database is rebuilt and swapped on every re-ingest and served read-only, so nothing
 the bot writes while running can live there: this store sits beside it (``settings.jobs_path``).
 
@@ -71,6 +74,21 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE job ADD COLUMN owner TEXT;
     """,
+    # Each server's default archive (/archive use), by the archive's name. Kept here because this
+    # is the one database the bot writes; the archive databases are rebuilt and served read-only.
+    """
+    CREATE TABLE guild_archive (
+        guild_id INTEGER PRIMARY KEY,
+        archive TEXT NOT NULL,
+        set_by INTEGER NOT NULL,
+        set_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+    # Which archive a job replays, by name: the bot may hold several. NULL for the jobs of bots
+    # that held one, which replay from the default archive.
+    """
+    ALTER TABLE job ADD COLUMN archive TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -114,6 +132,8 @@ class Job:
     state: JobState
     reason: str | None
     created_at: dt.datetime
+    # The archive's name; None: the default archive.
+    archive: str | None = None
 
 
 class NoRoom(Exception):
@@ -221,6 +241,11 @@ class JobStore:
         self.owner = uuid.uuid4().hex
         self._lock = _hold(_lock_path(path, self.owner))
 
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """The state database's connection, for the other small stores that live in it."""
+        return self._db
+
     @classmethod
     async def open(cls, path: Path) -> JobStore:
         """Open (or create) the store; raises :class:`DamagedJobsDatabase` if it is unreadable."""
@@ -299,14 +324,15 @@ class JobStore:
         requested_by: int,
         total: int,
         cap: int,
+        archive: str | None = None,
     ) -> Job:
         """Start a job, or raise :class:`NoRoom` if the channel or the server is busy."""
         now = _now()
         cursor = await self._db.execute(
             "INSERT INTO job (guild_id, channel_id, target_id, here, comment_id, requested_by,"
-            " total, state, created_at, updated_at, owner)"
+            " total, state, created_at, updated_at, owner, archive)"
             " SELECT :guild, :channel, CASE WHEN :here THEN :channel END, :here, :comment,"
-            f" :user, :total, '{JobState.RUNNING}', :now, :now, :me WHERE {_ROOM}",
+            f" :user, :total, '{JobState.RUNNING}', :now, :now, :me, :archive WHERE {_ROOM}",
             {
                 "guild": guild_id,
                 "channel": channel_id,
@@ -317,6 +343,7 @@ class JobStore:
                 "now": now,
                 "cap": cap,
                 "me": self.owner,
+                "archive": archive,
             },
         )
         await self._db.commit()

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import render
-from bot.archive import queries
+from bot.archive import outline, queries
+from bot.archive.library import LoadedArchive
 from bot.archive.models import Comment
 from bot.render import progress as text
 from bot.replay.jobs import Job, JobState, JobStore
@@ -80,20 +81,25 @@ class ReplayManager:
     async def launch(
         self,
         job: Job,
+        archive: LoadedArchive,
         comments: list[Comment],
         *,
         resumed: bool,
         on_progress: ProgressCallback | None = None,
         on_end: EndCallback | None = None,
     ) -> None:
-        """Run the job in a task of its own; ``comments`` are its subtree in page order."""
-        post = await queries.get_post(self._bot.db)
+        """Run the job in a task of its own; ``comments`` are its subtree in ``archive``, in page
+        order."""
+        script = await _script(archive, job, comments)
         replay = Replay(
             self._store,
             job,
             lambda: self._place(job),
             comments,
-            render.replay_header(comments[0], job.total, post, job.requested_by),
+            script.opening,
+            thread_name=script.thread_name,
+            answers_opening=script.answers_opening,
+            prefix=script.prefix,
             resumed=resumed,
             pause=self._bot.settings.replay_pause,
             on_progress=on_progress,
@@ -106,11 +112,20 @@ class ReplayManager:
         session = self._sessions.get(job.id)
         if session is None:
             job = await self._store.finish(job, JobState.STOPPED)
-            comments = await queries.subtree(self._bot.db, job.comment_id)
-            return Ending(job, first_unposted(job, comments))
+            return Ending(job, first_unposted(job, await self.comments_of(job)))
         session.replay.stop()
         # Shielded: the button's own handler being cancelled must not cancel the replay.
         return await asyncio.shield(session.task)
+
+    def archive_of(self, job: Job) -> LoadedArchive | None:
+        """The archive a job replays from; None when it is no longer loaded."""
+        archives = self._bot.archives
+        return archives.default if job.archive is None else archives.get(job.archive)
+
+    async def comments_of(self, job: Job) -> list[Comment]:
+        """The job's comments in page order, as the archive holds them now (none if it is gone)."""
+        archive = self.archive_of(job)
+        return [] if archive is None else await replayed_comments(archive, job.comment_id)
 
     async def _run(self, replay: Replay, on_end: EndCallback | None) -> Ending:
         try:
@@ -151,15 +166,49 @@ class ReplayManager:
         await self._bot.wait_until_ready()
         bot = self._bot
         for job in await self._store.claim(bot.shard_count, _shard_ids(bot)):
-            comments = await queries.subtree(bot.db, job.comment_id)
-            if not comments:
-                # The archive was re-ingested without this comment.
-                await self._store.finish(
-                    job, JobState.FAILED, f"comment {job.comment_id} is no longer in the archive"
-                )
+            archive = self.archive_of(job)
+            comments = await self.comments_of(job)
+            if archive is None or not comments:
+                # The archive was re-ingested without this comment, or is no longer loaded.
+                await self._store.finish(job, JobState.FAILED, gone(job))
                 continue
             log.info("Resuming replay job %d at %d/%d", job.id, job.next_position, job.total)
-            await self.launch(job, comments, resumed=True)
+            await self.launch(job, archive, comments, resumed=True)
+
+
+async def replayed_comments(archive: LoadedArchive, ref: str) -> list[Comment]:
+    """What replaying ``ref`` posts, in page order: a comment and every reply under it, or for a
+    discussion's root ("4/") every comment of the discussion. Empty when there is none."""
+    parsed = outline.parse_ref(ref)
+    if parsed is None or parsed.export_id is not None:
+        return []  # jobs store canonical refs; anything else is not one of ours
+    if parsed.comment_id is None:
+        return await queries.discussion_comments(archive.db, parsed.discussion or 1)
+    return await queries.subtree(archive.db, parsed.comment_id, parsed.discussion or 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Script:
+    """What a replay says around its comments."""
+
+    opening: list[str]
+    thread_name: str
+    answers_opening: bool
+    prefix: str
+
+
+async def _script(archive: LoadedArchive, job: Job, comments: list[Comment]) -> _Script:
+    number = comments[0].discussion
+    discussion = await queries.get_discussion(archive.db, number)
+    if discussion is None:
+        raise LookupError(f"discussion {number} is not in archive {archive.name}")
+    prefix = render.discussion_prefix(archive, number)
+    by = job.requested_by
+    if job.comment_id.endswith(outline.DISCUSSION_SEPARATOR):
+        opening = render.discussion_opening(discussion, job.total, by)
+        return _Script(opening, render.discussion_thread_name(discussion), True, prefix)
+    header = render.replay_header(comments[0], job.total, discussion, by, prefix)
+    return _Script([header], render.thread_name(comments[0], prefix), False, prefix)
 
 
 def _shard_ids(bot: discord.Client) -> list[int] | None:
@@ -167,6 +216,11 @@ def _shard_ids(bot: discord.Client) -> list[int] | None:
     if isinstance(bot, discord.AutoShardedClient):
         return list(bot.shard_ids) if bot.shard_ids is not None else None
     return [bot.shard_id] if bot.shard_id is not None else None
+
+
+def gone(job: Job) -> str:
+    """Why a job cannot go on: its comments are not in the archives loaded now."""
+    return f"comment {job.comment_id} is no longer in the archive"
 
 
 def _ended(job: Job, state: JobState, reason: str) -> Job:

@@ -1,4 +1,4 @@
-"""Post a replay job into Discord: a header, then each comment as a reply to its parent's message.
+"""Post a replay job into Discord: an opening, then each comment as a reply to its parent's message.
 
 The runner knows Discord's failure modes but no commands or views: the replay manager gives it a
 job, the channel to post in (or to create the replay's thread in) and the comments, and shows the
@@ -42,7 +42,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class _Post:
-    """One message of the replay. ``comment_id`` is None for the header."""
+    """One message of the replay. ``comment_id`` is None for the opening's messages."""
 
     comment_id: str | None
     part: int
@@ -71,13 +71,26 @@ class _Refused(Exception):
     """Discord refused for good; the job fails with this reason."""
 
 
-def _posts(header: str, comments: Sequence[Comment]) -> list[_Post]:
+# The key of the opening's first message.
+_OPENING = ("", 0)
+
+
+def _posts(
+    opening: Sequence[str], comments: Sequence[Comment], *, answers_opening: bool, prefix: str
+) -> list[_Post]:
     replayed = {comment.id for comment in comments}
-    posts = [_Post(None, 0, header, None, None)]
+    posts = [
+        _Post(None, part, content, ("", part - 1) if part else None, None)
+        for part, content in enumerate(opening)
+    ]
     for position, comment in enumerate(comments, start=1):
-        parts = render.comment_message_parts(comment)
+        parts = render.comment_message_parts(comment, prefix)
         last = len(parts) - 1
-        parent = (comment.parent_id, 0) if comment.parent_id in replayed else None
+        parent: tuple[str, int] | None = None
+        if comment.parent_id in replayed:
+            parent = (comment.parent_id or "", 0)
+        elif comment.parent_id is None and answers_opening:
+            parent = _OPENING
         posts.extend(
             _Post(
                 comment.id,
@@ -128,23 +141,31 @@ class Replay:
         job: Job,
         locate: Callable[[], Awaitable[Target]],
         comments: Sequence[Comment],
-        header: str,
+        opening: Sequence[str],
         *,
+        thread_name: str,
+        answers_opening: bool = False,
+        prefix: str = "",
         resumed: bool = False,
         pause: float = 0.0,
         on_progress: ProgressCallback | None = None,
     ) -> None:
         """``locate`` finds the job's target, or the channel to create its thread in when it has
-        none yet. ``resumed``: an earlier run of the job ended without finishing it (a restart, a
-        pause), so it may have posted a message it could not store. ``pause``: seconds to wait
-        between comments, on top of Discord's rate limits."""
+        none yet. ``opening``: the messages before the comments (at least one); with
+        ``answers_opening`` (a whole discussion under its post) top-level comments reply to its
+        first. ``thread_name``: the name of the thread the replay creates. ``prefix``: what goes
+        before each comment's id ("4/" in an archive of several discussions). ``resumed``: an
+        earlier run of the job ended without finishing it (a restart, a pause), so it may have
+        posted a message it could not store. ``pause``: seconds to wait between comments, on
+        top of Discord's rate limits."""
         self.job = job
         # Where the messages go, once known.
         self.target: Target | None = None
         self._locate = locate
         self._comments = comments
         self._store = store
-        self._posts = _posts(header, comments)
+        self._posts = _posts(opening, comments, answers_opening=answers_opening, prefix=prefix)
+        self._thread_name = thread_name
         self._resumed = resumed
         self._pause = pause
         self._on_progress = on_progress
@@ -191,7 +212,7 @@ class Replay:
             await self._on_progress(self.job, None)  # it can say where now
         stored = await self._store.posted(self.job)
         if self.job.header_message_id is not None:
-            stored[self._posts[0].key] = self.job.header_message_id
+            stored[_OPENING] = self.job.header_message_id
         pending = [post for post in self._posts if post.key not in stored]
         found = None
         if pending and self._resumed:
@@ -217,7 +238,7 @@ class Replay:
         thread = await self._retrying(
             "the thread",
             lambda: channel.create_thread(
-                name=render.thread_name(self._comments[0]),
+                name=self._thread_name,
                 type=discord.ChannelType.public_thread,
                 reason=f"/thread {self.job.comment_id}",
             ),
@@ -260,13 +281,14 @@ class Replay:
         return None
 
     async def _record(self, post: _Post, message_id: int) -> None:
-        if post.comment_id is None:
+        if post.key == _OPENING:
             self.job = await self._saving(lambda: self._store.record_header(self.job, message_id))
         else:
-            comment_id = post.comment_id
+            # The opening's later parts are stored like a comment's, under the id "".
+            comment_id, part = post.key
             self.job = await self._saving(
                 lambda: self._store.record_part(
-                    self.job, comment_id, post.part, message_id, completes=post.completes
+                    self.job, comment_id, part, message_id, completes=post.completes
                 )
             )
 
