@@ -27,7 +27,6 @@ import asyncio
 import json
 import os
 import platform
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -45,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiosqlite  # noqa: E402
 
+from bench.memory import peak_rss_mib  # noqa: E402
 from bench.synthetic import DEFAULT_SEED, generate_page  # noqa: E402
 from bot.archive import queries, store  # noqa: E402
 from bot.archive import search as search_module  # noqa: E402
@@ -141,11 +141,6 @@ class QueryResult:
 def percentiles(samples: list[float]) -> Latency:
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
     return Latency(statistics.median(samples) * 1000, cuts[98] * 1000, len(samples))
-
-
-def peak_rss_mib() -> float:
-    # Linux reports ru_maxrss in KiB (macOS in bytes; this bench targets the Linux CI box).
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --- phases run in their own process -------------------------------------------------------

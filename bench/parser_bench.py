@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -25,12 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.memory import peak_rss_mib  # noqa: E402
 from bench.synthetic import DEFAULT_SEED  # noqa: E402
-
-
-def _peak_rss_mib() -> float:
-    # Linux reports ru_maxrss in KiB.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(page: Path, parse: bool) -> dict[str, float]:
@@ -46,7 +41,7 @@ def measure(page: Path, parse: bool) -> dict[str, float]:
             count = sum(1 for _ in lines)
     return {
         "seconds": time.perf_counter() - start,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
         "count": count,
     }
 
