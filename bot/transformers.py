@@ -68,6 +68,15 @@ async def archive_of(interaction: discord.Interaction[ArchiveBot]) -> LoadedArch
     return await chosen_archive(interaction, _typed_archive(interaction))
 
 
+async def archive_to_complete(interaction: discord.Interaction[ArchiveBot]) -> LoadedArchive | None:
+    """The archive an autocomplete suggests from; None while the archive typed is unknown (its
+    own option says so when the command is sent)."""
+    try:
+        return await archive_of(interaction)
+    except UserFacingError:
+        return None
+
+
 def with_resolution(
     interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, what: str
 ) -> LoadedArchive:
@@ -116,9 +125,8 @@ class AuthorTransformer(app_commands.Transformer["ArchiveBot"]):
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            archive = await archive_of(interaction)
-        except UserFacingError:
+        archive = await archive_to_complete(interaction)
+        if archive is None:
             return []
         typed = render.clean_input(value, replacement="")
         return [
@@ -179,10 +187,9 @@ class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            archive = await archive_of(interaction)
-        except UserFacingError:
-            return []  # an unknown archive: its own option says so when the command is sent
+        archive = await archive_to_complete(interaction)
+        if archive is None:
+            return []
         # "３.２" and "03" complete as the ids they stand for, "4/3" within discussion 4; anything
         # else as typed. A stray half of a surrogate pair is dropped rather than shown, so
         # suggestions keep coming.
@@ -252,9 +259,8 @@ class CityTransformer(app_commands.Transformer["ArchiveBot"]):
         self, interaction: discord.Interaction[ArchiveBot], value: str
     ) -> list[app_commands.Choice[str]]:
         typed = value.strip().casefold()
-        try:
-            archive = await archive_of(interaction)
-        except UserFacingError:
+        archive = await archive_to_complete(interaction)
+        if archive is None:
             return []
         return [
             app_commands.Choice(name=f"{city} ({count})", value=city)
@@ -281,9 +287,8 @@ class MemberTransformer(app_commands.Transformer["ArchiveBot"]):
     ) -> list[app_commands.Choice[str]]:
         # With a city already chosen, its members come first: that is whom the user is after.
         city = getattr(interaction.namespace, "city", None)
-        try:
-            archive = await archive_of(interaction)
-        except UserFacingError:
+        archive = await archive_to_complete(interaction)
+        if archive is None:
             return []
         members = await queries.list_members(archive.db)
         members.sort(
