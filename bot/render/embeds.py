@@ -282,11 +282,7 @@ def comment_embeds(
         author=_byline(comment),
         footer=truncate_label(footer, EMBED_FOOTER),
     )
-    moment = instant(comment.date)
-    for embed in embeds:
-        embed.url = comment.permalink
-        embed.timestamp = moment
-    return embeds
+    return _linked(embeds, comment.permalink, comment.date)
 
 
 def discussion_embeds(
@@ -307,9 +303,14 @@ def discussion_embeds(
         author=truncate_label(discussion.author, EMBED_AUTHOR) if discussion.author else None,
         footer=f"Replay it all with /thread id:{discussion.number}/",
     )
-    moment = instant(discussion.date)
+    return _linked(embeds, discussion.link, discussion.date)
+
+
+def _linked(embeds: list[discord.Embed], url: str | None, date: str | None) -> list[discord.Embed]:
+    """Every part links to the original and carries its date (shown in each reader's zone)."""
+    moment = instant(date)
     for embed in embeds:
-        embed.url = discussion.link
+        embed.url = url
         embed.timestamp = moment
     return embeds
 
