@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_exports import BILLION_LAUGHS, EXTERNAL_ENTITY
 
 from bench.synthetic_wxr import write_wxr
 from bot.archive.errors import ArchiveFormatError
@@ -79,3 +80,20 @@ def test_a_read_stopped_early_ends_its_child(tmp_path, children):
     (process,) = children
     # Killed while the full pipe held it back, not left to read the rest of the file.
     assert process.returncode is not None and process.returncode < 0
+
+
+@pytest.mark.parametrize("content", [BILLION_LAUGHS, EXTERNAL_ENTITY])
+def test_the_child_expands_no_entity(tmp_path, content, children):
+    """Past detection too, the child's parser never expands an entity or reads a file."""
+    path = tmp_path / "hostile.xml"
+    path.write_bytes(content)
+    if b"<rss" in content:
+        fields = list(pipeline.wxr_fields(path, "http://wordpress.org/export/1.2/"))
+    else:
+        fields = list(pipeline.disqus_fields(path))
+
+    assert len(children) == 1 and children[0].returncode == 0
+    assert fields  # the elements were read, their entities left unexpanded
+    text = repr(fields)
+    assert "lollol" not in text and "root:" not in text
+    assert len(text) < 2_000
