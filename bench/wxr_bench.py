@@ -111,13 +111,13 @@ class _TreeRss:
 
     def _run(self) -> None:
         while not self._stop.wait(0.02):
-            pids = [os.getpid()]
+            pids = [str(os.getpid())]
             for task in Path("/proc/self/task").iterdir():
                 pids += (task / "children").read_text().split()
             self.peak_kib = max(self.peak_kib, sum(_rss_kib(pid) for pid in pids))
 
 
-def _rss_kib(pid: object) -> int:
+def _rss_kib(pid: str) -> int:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
