@@ -28,6 +28,8 @@ Contracts:
 - **Safety.** No entity expansion, no DTD, no network; a file with a DOCTYPE is refused.
 - **Memory.** Readers hold one element at a time; threading runs in SQLite (TEMP tables), so a
   discussion of a million comments costs no more Python memory than one of ten.
+- **Cores.** A large export's XML is read in a child process while this one converts and
+  stages what it sends (:mod:`bot.archive.exports.pipeline`); the rows are the same.
 - **Left out.** Pending, spam, trash and deleted comments, and comments on items that are not
   discussions (attachments, a Disqus thread missing from the file), are counted, not loaded.
 """

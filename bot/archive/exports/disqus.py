@@ -9,7 +9,7 @@ parent by ``dsq:id``. The author's e-mail and IP elements are never read.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,61 +33,103 @@ DSQ_ID = "{http://disqus.com/disqus-internals}id"
 _D = f"{{{NAMESPACE}}}"
 
 
+# What the XML pass hands on: plain strings only, so that it can run in another process
+# (bot.archive.exports.pipeline). ("thread" or "post", fields).
+Fields = tuple[str, dict[str, str]]
+
+
 def read_disqus(path: Path) -> Iterator[Record]:
+    return records(read_fields(path))
+
+
+def read_fields(path: Path) -> Iterator[Fields]:
+    """The wanted fields of each thread and post, in file order."""
     for element in iter_ends(path, (f"{_D}thread", f"{_D}post")):
         parent = element.getparent()
         if parent is None or parent.getparent() is not None:
             continue  # a post's <thread dsq:id="..."/> reference, read with its post
         if element.tag == f"{_D}thread":
-            yield _discussion(element)
+            yield ("thread", _thread_fields(element))
         else:
-            yield _comment(element)
+            yield ("post", _post_fields(element))
         release(element)
 
 
-def _discussion(thread: etree._Element) -> Discussion:
-    key = thread.get(DSQ_ID) or ""
-    link = child_text(thread, f"{_D}link") or ""
-    body, text = convert(child_text(thread, f"{_D}message") or "", typed=False)
+def records(fields: Iterable[Fields]) -> Iterator[Record]:
+    """Records from what :func:`read_fields` read: text converted, dates made UTC ISO."""
+    for kind, values in fields:
+        yield _discussion(values) if kind == "thread" else _comment(values)
+
+
+def _thread_fields(thread: etree._Element) -> dict[str, str]:
+    return {
+        "id": thread.get(DSQ_ID) or "",
+        "link": child_text(thread, f"{_D}link") or "",
+        "message": child_text(thread, f"{_D}message") or "",
+        "title": child_text(thread, f"{_D}title") or "",
+        "createdAt": child_text(thread, f"{_D}createdAt") or "",
+        "author": _author(thread),
+    }
+
+
+def _post_fields(post: etree._Element) -> dict[str, str]:
+    thread, parent = post.find(f"{_D}thread"), post.find(f"{_D}parent")
+    parent_id = parent.get(DSQ_ID) if parent is not None else None
+    author = post.find(f"{_D}author")
+    return {
+        "isSpam": child_text(post, f"{_D}isSpam") or "",
+        "isDeleted": child_text(post, f"{_D}isDeleted") or "",
+        "id": post.get(DSQ_ID) or "",
+        "thread": (thread.get(DSQ_ID) or "") if thread is not None else "",
+        # Present only for a reply: an empty parent id is one the file lacks, not the top level.
+        **({"parent": parent_id} if parent_id is not None else {}),
+        "author": _author(post),
+        "author_url": (child_text(author, f"{_D}link") or "") if author is not None else "",
+        "createdAt": child_text(post, f"{_D}createdAt") or "",
+        "message": child_text(post, f"{_D}message") or "",
+    }
+
+
+def _discussion(thread: dict[str, str]) -> Discussion:
+    key, link = thread["id"], thread["link"]
+    body, text = convert(thread["message"], typed=False)
     return Discussion(
         key=key,
         merge_key=normalised_link(link) or f"thread:{key}",
         export_id=key,
-        title=html.unescape(child_text(thread, f"{_D}title") or "") or link,
+        title=html.unescape(thread["title"]) or link,
         link=link,
-        date=dates.iso(child_text(thread, f"{_D}createdAt")),
-        author=_author(thread),
+        date=dates.iso(thread["createdAt"]),
+        author=html.unescape(thread["author"]) or None,
         body=body,
         text=text,
     )
 
 
-def _comment(post: etree._Element) -> ExportComment | Skipped:
-    if _true(child_text(post, f"{_D}isSpam")):
+def _comment(post: dict[str, str]) -> ExportComment | Skipped:
+    if _true(post["isSpam"]):
         return Skipped(LeftOut.SPAM)
-    if _true(child_text(post, f"{_D}isDeleted")):
+    if _true(post["isDeleted"]):
         return Skipped(LeftOut.DELETED)
-    thread, parent = post.find(f"{_D}thread"), post.find(f"{_D}parent")
-    body, text = convert(child_text(post, f"{_D}message") or "", typed=False)
-    author = post.find(f"{_D}author")
+    body, text = convert(post["message"], typed=False)
     return ExportComment(
-        export_id=post.get(DSQ_ID) or "",
-        discussion_key=(thread.get(DSQ_ID) or "") if thread is not None else "",
-        parent_export_id=parent.get(DSQ_ID) if parent is not None else None,
+        export_id=post["id"],
+        discussion_key=post["thread"],
+        parent_export_id=post.get("parent"),
         kind=ExportKind.COMMENT,
-        author=_author(post),
-        author_url=web_link(child_text(author, f"{_D}link")) if author is not None else None,
-        date=dates.iso(child_text(post, f"{_D}createdAt")),
+        author=html.unescape(post["author"]) or None,
+        author_url=web_link(post["author_url"]),
+        date=dates.iso(post["createdAt"]),
         body=body,
         text=text,
     )
 
 
-def _author(element: etree._Element) -> str | None:
+def _author(element: etree._Element) -> str:
     author = element.find(f"{_D}author")
     if author is None:
-        return None
-    return html.unescape(child_text(author, f"{_D}name") or "") or None
+        return ""
+    return child_text(author, f"{_D}name") or ""
 
 
 def _true(value: str | None) -> bool:

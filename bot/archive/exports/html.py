@@ -30,7 +30,6 @@ _PRE = re.compile(r"(<pre\b.*?</pre>)", re.I | re.S)
 _BLANK_LINE = re.compile(r"[ \t\r\f\v]*\n(?:[ \t\r\f\v]*\n)+[ \t\r\f\v]*")
 _LINE_BREAK = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
-_ODD_SPACE = re.compile(r"[\t\r\f\v]")
 _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 _LOOSE_AMPERSAND = re.compile(r"&(?![A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[xX][0-9A-Fa-f]+;)")
 # What carries no words: scripts, styles, HTML comments.
@@ -48,7 +47,7 @@ def convert(raw: str, *, typed: bool) -> tuple[str, str]:
     ``typed`` is True for WordPress, whose comments keep the commenter's own line breaks (a blank
     line is a paragraph, a single break a line break), False for finished HTML (Disqus).
     """
-    if "<" not in raw and not _LOOSE_AMPERSAND.search(raw):
+    if "<" not in raw and ("&" not in raw or not _LOOSE_AMPERSAND.search(raw)):
         # No tags: complete entities are the only HTML (pingbacks' "[&#8230;]"). (Parsers differ
         # on an ampersand that starts no complete entity, so that text keeps its HTML.)
         return "", _plain(html.unescape(raw) if "&" in raw else raw, typed=typed)
@@ -72,7 +71,7 @@ def _plain(raw: str, *, typed: bool) -> str:
     # Each rewrite runs only when the text needs it: most comments are prose with single spaces,
     # and a substitution over every comment's whole text is most of what reading one costs.
     text = raw
-    if "  " in text or _ODD_SPACE.search(text):
+    if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
         text = _SPACES.sub(" ", text)
     if "\n" in text:
         if not typed:

@@ -55,8 +55,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.archive.errors import ArchiveFormatError
+from bot.archive.exports import disqus, pipeline, wxr
 from bot.archive.exports.detect import Detected, ExportFormat, detect
-from bot.archive.exports.disqus import read_disqus
 from bot.archive.exports.records import (
     Discussion,
     ExportComment,
@@ -64,9 +64,12 @@ from bot.archive.exports.records import (
     Record,
     Skipped,
 )
-from bot.archive.exports.wxr import read_wxr
 
 BATCH = 2_000
+# From this size an export's XML is read in a child process beside the rest of the load
+# (bot.archive.exports.pipeline); smaller files (samples, tests) would gain a fraction of a
+# second at most, and each start an interpreter.
+CHILD_PROCESS_FROM = 16 * 2**20
 
 STAGING_DDL = """
 CREATE TEMP TABLE export_stage_discussion (
@@ -250,11 +253,15 @@ class ExportReport:
 def read_export(path: Path, detected: Detected | None = None) -> Iterator[Record]:
     """The export's records as a stream; ArchiveFormatError for anything but WXR or Disqus."""
     detected = detected or detect(path)
+    in_child = path.stat().st_size >= CHILD_PROCESS_FROM
     if detected.format is ExportFormat.WXR:
-        assert detected.namespace is not None  # detection found the wp: namespace
-        return read_wxr(path, detected.namespace)
+        namespace = detected.namespace
+        assert namespace is not None  # detection found the wp: namespace
+        read_wxr = pipeline.wxr_fields if in_child else wxr.read_fields
+        return wxr.records(read_wxr(path, namespace))
     if detected.format is ExportFormat.DISQUS:
-        return read_disqus(path)
+        read_disqus = pipeline.disqus_fields if in_child else disqus.read_fields
+        return disqus.records(read_disqus(path))
     raise ArchiveFormatError(f"{path}: the page text, not a WordPress or Disqus export")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import html
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -41,38 +41,65 @@ _LEFT_OUT = {
 _KINDS = {"pingback": ExportKind.PINGBACK, "trackback": ExportKind.TRACKBACK}
 
 
+# What the XML pass hands on: plain strings only, so that it can run in another process
+# (bot.archive.exports.pipeline). ("item", key, fields) or ("comment", discussion key, fields).
+Fields = tuple[str, str, dict[str, str]]
+
+
 def read_wxr(path: Path, namespace: str) -> Iterator[Record]:
     """Discussions and comments of a WXR file whose ``wp:`` namespace is ``namespace``."""
+    return records(read_fields(path, namespace))
+
+
+def read_fields(path: Path, namespace: str) -> Iterator[Fields]:
+    """The wanted fields of each discussion item and comment, in file order."""
     wp = f"{{{namespace}}}"
     items = 0
     for element in iter_ends(path, ("item", f"{wp}comment")):
         if element.tag == "item":
             items += 1
             if (child_text(element, f"{wp}post_type") or "") in DISCUSSION_TYPES:
-                yield _discussion(element, str(items), wp)
+                yield ("item", str(items), _item_fields(element, wp))
         elif (parent := element.getparent()) is not None and parent.tag == "item":
             # Comments come before their item's end, so their item is the next one to end.
-            yield _comment(element, str(items + 1), wp)
+            yield ("comment", str(items + 1), _fields(element, wp))
         else:
             continue
         release(element)
 
 
-def _discussion(item: etree._Element, key: str, wp: str) -> Discussion:
-    raw = child_text(item, f"{CONTENT}encoded") or ""
-    body, text = convert(raw, typed=True)
-    link = child_text(item, "link") or child_text(item, "guid") or ""
+def records(fields: Iterable[Fields]) -> Iterator[Record]:
+    """Records from what :func:`read_fields` read: text converted, dates made UTC ISO."""
+    for kind, key, values in fields:
+        yield _discussion(values, key) if kind == "item" else _comment(values, key)
+
+
+def _item_fields(item: etree._Element, wp: str) -> dict[str, str]:
+    tags = {
+        "content": f"{CONTENT}encoded",
+        "link": "link",
+        "guid": "guid",
+        "post_id": f"{wp}post_id",
+        "title": "title",
+        "post_date_gmt": f"{wp}post_date_gmt",
+        "post_date": f"{wp}post_date",
+        "pubDate": "pubDate",
+        "creator": f"{DC}creator",
+    }
+    return {name: child_text(item, tag) or "" for name, tag in tags.items()}
+
+
+def _discussion(item: dict[str, str], key: str) -> Discussion:
+    body, text = convert(item["content"], typed=True)
     return Discussion(
         key=key,
         merge_key=key,
-        export_id=child_text(item, f"{wp}post_id") or "",
-        title=html.unescape(child_text(item, "title") or ""),
-        link=link,
-        date=dates.wordpress(
-            child_text(item, f"{wp}post_date_gmt"), child_text(item, f"{wp}post_date")
-        )
-        or dates.rfc822(child_text(item, "pubDate")),
-        author=child_text(item, f"{DC}creator") or None,
+        export_id=item["post_id"],
+        title=html.unescape(item["title"]),
+        link=item["link"] or item["guid"],
+        date=dates.wordpress(item["post_date_gmt"], item["post_date"])
+        or dates.rfc822(item["pubDate"]),
+        author=item["creator"] or None,
         body=body,
         text=text,
     )
@@ -94,8 +121,7 @@ _COMMENT_FIELDS = frozenset(
 )
 
 
-def _comment(element: etree._Element, discussion_key: str, wp: str) -> ExportComment | Skipped:
-    fields = _fields(element, wp)
+def _comment(fields: dict[str, str], discussion_key: str) -> ExportComment | Skipped:
     approved = fields.get("comment_approved", "0")
     if approved != "1":
         return Skipped(_LEFT_OUT.get(approved, LeftOut.PENDING))
