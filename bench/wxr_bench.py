@@ -4,7 +4,7 @@
 
 A WXR file of ``--comments`` comments is generated in a temporary folder (bench/synthetic_wxr.py),
 then loaded twice, each in a fresh subprocess so that neither the generator's memory nor the
-other run's counts toward its peak RSS (``ru_maxrss``):
+other run's counts toward its peak RSS (VmHWM):
 
 * ours: the bot's own ingest (``bot.archive.store.ingest``: detect, stream, stage, thread in
   SQLite, copy, then the search index with its prefix indexes and suggestion tables; the XML
@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import platform
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.memory import peak_rss_mib  # noqa: E402
 from bench.synthetic import DEFAULT_SEED  # noqa: E402
 from bench.synthetic_wxr import write_wxr  # noqa: E402
 from bot.archive import queries, store  # noqa: E402
@@ -93,7 +93,7 @@ class _TreeRss:
     Ours reads a large export's XML in a child process. ru_maxrss cannot give the pair's peak:
     a child's ru_maxrss counts the parent's memory it shared before its exec, and two peaks
     need not coincide. Sampling every 20 ms may miss a short spike, so the report also gives
-    this process's own ru_maxrss, which misses nothing of it.
+    this process's own peak (VmHWM), which misses nothing of it.
     """
 
     def __init__(self) -> None:
@@ -130,8 +130,7 @@ def _rss_kib(pid: str) -> int:
 def _child(mode: str, source: Path, database: Path) -> None:
     with _TreeRss() as tree:
         result = run_ours(source, database) if mode == "ours" else run_raw(source, database)
-    # ru_maxrss is in KiB on Linux.
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = peak_rss_mib()
     result.update(peak_rss_mb=max(own, tree.peak_kib / 1024), own_rss_mb=own)
     print(json.dumps(result))
 
@@ -198,7 +197,7 @@ def main() -> None:
         )
     print(f"raw gross {float(raw['gross_s']):.1f} s less its scan {float(raw['scan_s']):.1f} s")
     print(
-        f"peak RSS: the larger of the process's own ru_maxrss ({float(ours['own_rss_mb']):.0f} MB"
+        f"peak RSS: the larger of the process's own VmHWM ({float(ours['own_rss_mb']):.0f} MB"
         " for ours) and its process tree's sampled peak (with ours' XML reader process)"
     )
     print(f"throughput ours/raw: {ratio:.2f}x (target >= 0.7); peak RSS target <= 300 MB")
