@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot import render
 from bot.archive import queries
 from bot.client import ArchiveBot
+from bot.replies import answer
 
 
 class About(commands.Cog):
@@ -24,8 +25,8 @@ class About(commands.Cog):
             for command in self.bot.tree.walk_commands()
             if isinstance(command, app_commands.Command)
         )
-        await interaction.response.send_message(
-            embed=render.about_embed(post, counts, command_list), ephemeral=True
+        await answer(
+            interaction, embed=render.about_embed(post, counts, command_list), ephemeral=True
         )
 
 

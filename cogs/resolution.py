@@ -22,7 +22,8 @@ class ResolutionCog(commands.Cog):
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="resolution")
+    # Shown to the channel: the deadline watchdog defers publicly for it.
+    @app_commands.command(name="resolution", extras={"public": True})
     async def resolution(self, interaction: discord.Interaction[ArchiveBot]) -> None:
         """Quote the resolution as the archive records it, with its date and vote."""
         resolution = await queries.get_resolution(self.bot.db)

@@ -21,7 +21,7 @@ from bot.archive import queries
 from bot.archive import search as archive_search
 from bot.archive.models import Member
 from bot.errors import UserFacingError
-from bot.replies import comment_embeds, send_embeds
+from bot.replies import answer, comment_embeds, send_embeds
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -244,7 +244,8 @@ class SearchCog(commands.Cog):
             raise UserFacingError(render.TOO_BROAD)
         if not page.hits:
             raise UserFacingError(await self._no_match(query, page.suggestion))
-        await interaction.response.send_message(
+        await answer(
+            interaction,
             embed=render.search_embed(page, PAGE_SIZE),
             view=results_view(page, interaction.user.id),
             ephemeral=True,
