@@ -1,4 +1,4 @@
-"""The bot over several shards (SHARD_COUNT, SHARD_IDS), and several processes over one set of files.
+"""The bot over several shards (SHARD_COUNT, SHARD_IDS); several processes over one set of files.
 
 SimCord hosts one bot per event loop, so "two processes" are two bot instances run one after the
 other over the same archive and jobs databases, each over its own shard range: the jobs each one
@@ -40,7 +40,8 @@ def server(
 ) -> Server:
     channel = channel or guild.create_text_channel("general")
     role = guild.create_role("mods", permissions=discord.Permissions(manage_threads=True))
-    return Server(guild, channel, guild.add_member(env.create_user(f"mod-{guild.id}"), roles=[role]))
+    mod = guild.add_member(env.create_user(f"mod-{guild.id}"), roles=[role])
+    return Server(guild, channel, mod)
 
 
 async def two_servers(world: World) -> tuple[Server, Server]:
