@@ -9,16 +9,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import operator
+import re
 from typing import Any
 
 import aiosqlite
 
-from bot.archive import outline
+from bot.archive import outline, search
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 
 COMMENT_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Comment))
 _SELECT_COMMENT = f"SELECT {', '.join(COMMENT_COLUMNS)} FROM comment"
 _comment_values = operator.attrgetter(*COMMENT_COLUMNS)
+# Words as FTS5's unicode61 tokenizer reads them: letters and digits ('_' separates).
+_WORDS = re.compile(r"[^\W_]+")
+# A typed id is short; more words than this only slow the lookup without narrowing it.
+MAX_TYPED_WORDS = 8
 _MEMBER_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Member))
 
 
@@ -121,9 +126,12 @@ async def ancestors(db: aiosqlite.Connection, comment_id: str) -> list[Comment]:
 async def complete_comment_ids(
     db: aiosqlite.Connection, typed: str, limit: int = 25
 ) -> list[Comment]:
-    """Comments for an id being typed: ids starting with the text, then bodies containing it.
+    """Comments for an id being typed: ids starting with the text, then comments with its words.
 
-    Page order within each group, so that "3" offers 3, 3.1, 3.1.1 ... before later comments.
+    It runs on every keystroke, so each part is one index range: ids by the id index, in id
+    order (the typed id itself first, then its replies: "3" offers 3, 3.1, 3.1.1 ...); words
+    by the full-text index, the last one as a prefix since it is still being typed, in page
+    order (the full-text index's own order, comments being stored in page order).
     """
     typed = typed.strip()
     if not typed:
@@ -133,15 +141,38 @@ async def complete_comment_ids(
             (limit,),
         )
         return [_comment(row) for row in rows]
-    escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    rows = await _all(
-        db,
-        f"{_SELECT_COMMENT}"
-        " WHERE id LIKE ?1 || '%' ESCAPE '\\' OR body LIKE '%' || ?1 || '%' ESCAPE '\\'"
-        " ORDER BY id = ?2 DESC, id LIKE ?1 || '%' ESCAPE '\\' DESC, position LIMIT ?3",
-        (escaped, typed, limit),
+    rows = await _all(db, *_ids_starting_with(typed, limit))
+    match = _words_match(typed)
+    if len(rows) < limit and match is not None:
+        rows += await _all(
+            db,
+            f"{_SELECT_COMMENT} WHERE rowid IN (SELECT rowid FROM comment_fts"
+            " WHERE comment_fts MATCH ? ORDER BY rowid LIMIT ?) ORDER BY rowid",
+            # Enough to fill the list even when every id found above is among them.
+            (match, limit + len(rows)),
+        )
+    found: dict[str, Comment] = {}
+    for comment in map(_comment, rows):
+        # A comment found by its id and by its words is offered once, where its id put it.
+        found.setdefault(comment.id, comment)
+    return list(found.values())[:limit]
+
+
+def _ids_starting_with(typed: str, limit: int) -> tuple[str, tuple[object, ...]]:
+    # The ids that start with ``typed`` are one key range: ids hold only digits and dots, so
+    # none reaches past ``typed`` followed by the last code point.
+    return (
+        f"{_SELECT_COMMENT} WHERE id >= ?1 AND id < ?1 || char(1114111) ORDER BY id LIMIT ?2",
+        (typed, limit),
     )
-    return [_comment(row) for row in rows]
+
+
+def _words_match(typed: str) -> str | None:
+    """The FTS5 phrase of the words typed so far, the last one a prefix, as the text would
+    hold them ("democratic centr" finds "democratic centralism", "3.1" the text "3.1");
+    None when nothing typed is a word."""
+    words = _WORDS.findall(typed)[:MAX_TYPED_WORDS]
+    return search.Term(" ".join(words), prefix=True).to_fts() if words else None
 
 
 async def archive_counts(db: aiosqlite.Connection) -> dict[str, int]:
