@@ -115,6 +115,7 @@ async def replay_all(roots: list[str] | None, meter: Meter, workdir: Path) -> li
         database_path=workdir / "archive.db",
         jobs_path=workdir / "jobs.db",
         dev_guild_id=GUILD_ID,
+        shard_count=1,
     )
     bot = create_bot(settings)
     rows: list[Row] = []

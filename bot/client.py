@@ -1,10 +1,15 @@
 """The bot: owns the shared resources (the archive connection, the jobs store, the running
-replays), loads the feature cogs and answers command errors."""
+replays), loads the feature cogs, answers command errors and keeps every command inside Discord's
+3-second deadline."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import math
+import threading
+from typing import Any
 
 import aiosqlite
 import discord
@@ -34,9 +39,51 @@ EXTENSIONS: tuple[str, ...] = (
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 
+# Discord drops an interaction that is not acknowledged within 3 s. A command still working after
+# this long is deferred on its behalf, leaving room for the request itself on a slow network.
+DEFER_AFTER = 2.0
+# Set in interaction.extras when the watchdog deferred publicly: a private answer (an error)
+# must then not land in the public placeholder.
+_PUBLIC_DEFERRAL = "archive-bot:public-deferral"
+
 
 class ArchiveTree(app_commands.CommandTree["ArchiveBot"]):
-    """The command tree, with the one error handler every slash command shares."""
+    """The command tree, with the one error handler every slash command shares and the one
+    watchdog that keeps every command inside Discord's deadline.
+
+    Commands answer privately unless they are declared with ``extras={"public": True}``; the
+    watchdog defers the way the answer will be shown, so a slow command answers as a fast one
+    does. Every answer path sends a follow-up once the interaction is acknowledged.
+    """
+
+    def __init__(self, client: ArchiveBot, **options: Any) -> None:
+        super().__init__(client, **options)
+        # Deferrals in flight, kept so that they are not garbage collected half-way.
+        self._deferrals: set[asyncio.Task[None]] = set()
+
+    async def interaction_check(self, interaction: discord.Interaction[ArchiveBot], /) -> bool:
+        # Runs first in the task that runs the command (its transformers too); autocomplete
+        # cannot be deferred, and answers within its own budget.
+        task = asyncio.current_task()
+        if interaction.type is discord.InteractionType.application_command and task is not None:
+            # A timer thread counts real time whatever the event loop's clock says, and hands the
+            # deferral back to the loop, in this task's context.
+            loop, context = asyncio.get_running_loop(), contextvars.copy_context()
+            timer = threading.Timer(
+                DEFER_AFTER,
+                lambda: loop.call_soon_threadsafe(self._defer, interaction, context=context),
+            )
+            timer.daemon = True
+            timer.start()
+            task.add_done_callback(lambda _: timer.cancel())
+        return True
+
+    def _defer(self, interaction: discord.Interaction[ArchiveBot]) -> None:
+        if interaction.response.is_done():
+            return
+        deferral = asyncio.create_task(_defer(interaction), name="deadline-deferral")
+        self._deferrals.add(deferral)
+        deferral.add_done_callback(self._deferrals.discard)
 
     async def on_error(
         self, interaction: discord.Interaction[ArchiveBot], error: app_commands.AppCommandError
@@ -53,12 +100,36 @@ class ArchiveTree(app_commands.CommandTree["ArchiveBot"]):
             message = APOLOGY
         try:
             if interaction.response.is_done():
+                if interaction.extras.pop(_PUBLIC_DEFERRAL, False):
+                    # The first follow-up would fill the public "thinking" placeholder, and a
+                    # placeholder deleted while thinking takes no follow-up: it is completed
+                    # empty, then deleted, and the mistake told privately.
+                    await interaction.edit_original_response(content="…")
+                    await interaction.delete_original_response()
                 await interaction.followup.send(message, ephemeral=True)
             else:
                 await interaction.response.send_message(message, ephemeral=True)
         except discord.HTTPException:
             # The interaction may have expired: the user sees "did not respond"; keep a trace.
             log.warning("Could not tell the user about a failed command", exc_info=True)
+
+
+async def _defer(interaction: discord.Interaction[ArchiveBot]) -> None:
+    command = interaction.command
+    public = bool(command is not None and command.extras.get("public"))
+    name = command.qualified_name if command is not None else "unknown"
+    try:
+        await interaction.response.defer(ephemeral=not public, thinking=True)
+    except discord.InteractionResponded:
+        return  # the command answered while this task was starting
+    except discord.HTTPException as error:
+        # The command's own answer got there first (40060), or Discord is unreachable: either
+        # way the command's own answer path reports what became of it.
+        log.warning("Could not defer /%s: %s", name, error)
+        return
+    log.info("Deferred /%s: it took over %.0f s", name, DEFER_AFTER)
+    if public:
+        interaction.extras[_PUBLIC_DEFERRAL] = True
 
 
 def explain(error: app_commands.AppCommandError) -> str | None:
@@ -106,8 +177,12 @@ def _permissions(names: list[str]) -> str:
     return f"the {', '.join(shown[:-1])} and {shown[-1]} permissions"
 
 
-class ArchiveBot(commands.Bot):
-    """The bot, owner of every shared resource: each is opened in setup_hook, closed in close()."""
+class ArchiveBot(commands.AutoShardedBot):
+    """The bot, owner of every shared resource: each is opened in setup_hook, closed in close().
+
+    Always sharded on discord.py's own machinery: over SHARD_COUNT/SHARD_IDS when set, else over
+    the count Discord recommends, every shard in this process (see docs/scaling.md).
+    """
 
     settings: Settings
     _archives: ArchiveSet | None
@@ -126,6 +201,9 @@ class ArchiveBot(commands.Bot):
             # A longer wait raises RateLimited instead of sleeping inside a request: a replay then
             # waits it out itself (Stop can cut it short), well inside its request bound.
             max_ratelimit_timeout=30.0,
+            shard_count=settings.shard_count,
+            # None is every shard; discord.py reads it so, though its options type leaves it out.
+            shard_ids=list(settings.shard_ids) if settings.shard_ids else None,  # type: ignore[arg-type]
         )
         self.settings = settings
         self._archives = None

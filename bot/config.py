@@ -41,6 +41,10 @@ class Settings:
     # Seconds /thread waits between messages. 0 leaves the pace to discord.py's rate limiter;
     # more makes a replay easier to read as it arrives (and lets tests stop one half-way).
     replay_pause: float = 0.0
+    # Shards: how many the bot has in all, and which of them this process runs. None lets
+    # Discord recommend the count, and one process then runs every shard.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +63,7 @@ class Settings:
             raise ConfigError(
                 f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, not {log_level!r}"
             )
+        shard_count = _positive_int("SHARD_COUNT", get("SHARD_COUNT"), "a whole number above 0")
         return cls(
             token=get("DISCORD_TOKEN"),
             archive_paths=_archive_paths(get("ARCHIVE_PATH")),
@@ -73,6 +78,8 @@ class Settings:
             )
             or DEFAULT_MAX_REPLAYS_PER_GUILD,
             replay_pause=_seconds("REPLAY_PAUSE", get("REPLAY_PAUSE")),
+            shard_count=shard_count,
+            shard_ids=_shard_ids(get("SHARD_IDS"), shard_count),
         )
 
     @property
@@ -140,6 +147,33 @@ def _seconds(name: str, value: str | None) -> float:
             f"{name} must be a number of seconds, 0 or more (like 0.5), not {value!r}"
         )
     return seconds
+
+
+def _shard_ids(value: str | None, count: int | None) -> tuple[int, ...] | None:
+    """Shard ids as a list and ranges ("0-3,8"), each below the count; unset is every shard."""
+    if value is None:
+        return None
+    if count is None:
+        raise ConfigError(
+            "SHARD_IDS needs SHARD_COUNT: set SHARD_COUNT to the number of shards in all"
+        )
+    problem = ConfigError(
+        f"SHARD_IDS must be shard numbers from 0 to {count - 1}, separated by commas, with"
+        f" ranges allowed (like 0-3,8), not {value!r}"
+    )
+    ids: list[int] = []
+    for part in value.split(","):
+        low, dash, high = part.strip().partition("-")
+        try:
+            first, last = int(low), int(high if dash else low)
+        except ValueError:
+            raise problem from None
+        if not 0 <= first <= last < count:
+            raise problem
+        ids.extend(range(first, last + 1))
+    if len(set(ids)) != len(ids):
+        raise problem
+    return tuple(ids)
 
 
 def _positive_int(name: str, value: str | None, expected: str) -> int | None:

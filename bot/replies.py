@@ -3,12 +3,23 @@ need, and a comment in full (shown by /comment and by opening a search result)."
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 
 from bot import render
 from bot.archive import queries
 from bot.archive.library import LoadedArchive
 from bot.archive.models import Comment, Discussion
+
+
+async def answer(interaction: discord.Interaction, *, ephemeral: bool, **message: Any) -> None:
+    """Answer a command: its response, or once it is deferred (the bot's deadline watchdog may
+    have done so), the follow-up that fills the "thinking" placeholder."""
+    if interaction.response.is_done():
+        await interaction.followup.send(ephemeral=ephemeral, **message)
+    else:
+        await interaction.response.send_message(ephemeral=ephemeral, **message)
 
 
 async def send_embeds(
@@ -22,8 +33,8 @@ async def send_embeds(
     batches = render.embed_batches(embeds)
     for index, batch in enumerate(batches):
         last = view if view is not None and index == len(batches) - 1 else discord.utils.MISSING
-        if index == 0 and not interaction.response.is_done():
-            await interaction.response.send_message(embeds=batch, ephemeral=ephemeral, view=last)
+        if index == 0:
+            await answer(interaction, embeds=batch, ephemeral=ephemeral, view=last)
         else:
             await interaction.followup.send(embeds=batch, ephemeral=ephemeral, view=last)
 

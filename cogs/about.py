@@ -10,6 +10,7 @@ from bot import render
 from bot.archive import queries
 from bot.archive.library import LoadedArchive
 from bot.client import ArchiveBot
+from bot.replies import answer
 from bot.transformers import ArchiveTransformer, chosen_archive
 
 
@@ -38,7 +39,7 @@ class About(commands.Cog):
             limit = render.ABOUT_DISCUSSIONS
             discussions = await queries.list_discussions(archive.db, limit=limit)
             embed = render.export_about_embed(archive, discussions, command_list)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await answer(interaction, embed=embed, ephemeral=True)
 
 
 async def setup(bot: ArchiveBot) -> None:

@@ -22,7 +22,8 @@ class CommentCog(commands.Cog):
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="comment")
+    # Shown to the channel: the deadline watchdog defers publicly for it.
+    @app_commands.command(name="comment", extras={"public": True})
     @app_commands.describe(
         id="The comment's id, such as 3 or 3.2.1, or 4/3.2.1 in discussion 4 (type an id or words)",
         archive="Which archive to read (the server's default if left out)",

@@ -32,7 +32,8 @@ class MembersCog(commands.Cog):
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="members")
+    # Shown to the channel: the deadline watchdog defers publicly for it.
+    @app_commands.command(name="members", extras={"public": True})
     @app_commands.describe(
         city="Only the members from this city",
         name="One member, and the comments that mention them",

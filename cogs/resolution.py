@@ -24,7 +24,8 @@ class ResolutionCog(commands.Cog):
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="resolution")
+    # Shown to the channel: the deadline watchdog defers publicly for it.
+    @app_commands.command(name="resolution", extras={"public": True})
     @app_commands.describe(archive="Which archive to read (the server's default if left out)")
     async def resolution(
         self,

@@ -25,7 +25,7 @@ from bot.archive import search as archive_search
 from bot.archive.library import LoadedArchive
 from bot.archive.models import Member
 from bot.errors import UserFacingError
-from bot.replies import comment_embeds, send_embeds
+from bot.replies import answer, comment_embeds, send_embeds
 from bot.transformers import ArchiveTransformer, AuthorTransformer, chosen_archive
 
 if TYPE_CHECKING:
@@ -321,7 +321,8 @@ class SearchCog(commands.Cog):
             raise UserFacingError(render.TOO_BROAD)
         if not page.hits:
             raise UserFacingError(await self._no_match(archive, query, page.suggestion, author))
-        await interaction.response.send_message(
+        await answer(
+            interaction,
             embed=results.embed,
             view=results_view(page, interaction.user.id, archive),
             ephemeral=True,

@@ -250,7 +250,8 @@ class ThreadCog(commands.Cog, name="Thread"):
         # Answered first: a job is stored only once Discord has taken the answer, so a lost
         # interaction (10062) leaves no job holding the channel. Creating the thread may wait on a
         # rate limit, and Discord wants an answer within 3 s.
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        if not interaction.response.is_done():  # the deadline watchdog may have deferred it
+            await interaction.response.defer(ephemeral=True, thinking=True)
         cap = self.bot.settings.max_replays_per_guild
         try:
             job = await self.bot.jobs.create(

@@ -39,6 +39,8 @@ def settings(tmp_path: Path, pause: float) -> Settings:
         log_level="INFO",
         max_replays_per_guild=1,
         replay_pause=pause,
+        # SimCord has no Discord to recommend a shard count: one shard unless a test says more.
+        shard_count=1,
     )
 
 

@@ -17,6 +17,8 @@ from bot.config import ConfigError, Settings
 REPO = Path(__file__).resolve().parents[1]
 # A value of some kind every variable accepts: a path, a whole number, a level, a fraction.
 CANDIDATES = ("7", "0.5", "DEBUG", "/tmp/somewhere/else.db")
+# Variables that only mean something beside another: they are set over this one's effect.
+NEEDS = {"SHARD_IDS": {"SHARD_COUNT": "8"}}
 
 
 def readme_table() -> dict[str, str]:
@@ -34,10 +36,11 @@ def env_example() -> list[str]:
 
 def field_set_by(variable: str) -> str:
     """The one Settings field that setting ``variable`` changes."""
-    default = Settings.from_env({})
+    needs = NEEDS.get(variable, {})
+    default = Settings.from_env(needs)
     for value in CANDIDATES:
         try:
-            settings = Settings.from_env({variable: value})
+            settings = Settings.from_env(needs | {variable: value})
         except ConfigError:
             continue
         changed = [
@@ -87,3 +90,22 @@ def test_replay_pause_takes_fractions_and_zero(value: str, seconds: float) -> No
 def test_replay_pause_refuses_what_is_no_pause(value: str) -> None:
     with pytest.raises(ConfigError, match=r"^REPLAY_PAUSE must be a number of seconds, 0 or more"):
         Settings.from_env({"REPLAY_PAUSE": value})
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"), [("0", (0,)), ("0-3,7", (0, 1, 2, 3, 7)), (" 2 , 5-6 ", (2, 5, 6))]
+)
+def test_shard_ids_take_numbers_and_ranges(ids: str, expected: tuple[int, ...]) -> None:
+    settings = Settings.from_env({"SHARD_COUNT": "8", "SHARD_IDS": ids})
+    assert (settings.shard_count, settings.shard_ids) == (8, expected)
+
+
+@pytest.mark.parametrize("ids", ["8", "3-1", "a", "1,1", "-1", "0-"])
+def test_shard_ids_refuse_what_is_no_shard(ids: str) -> None:
+    with pytest.raises(ConfigError, match=r"^SHARD_IDS must be shard numbers from 0 to 7"):
+        Settings.from_env({"SHARD_COUNT": "8", "SHARD_IDS": ids})
+
+
+def test_shard_ids_need_a_shard_count() -> None:
+    with pytest.raises(ConfigError, match=r"^SHARD_IDS needs SHARD_COUNT"):
+        Settings.from_env({"SHARD_IDS": "0"})

@@ -10,17 +10,22 @@ import dataclasses
 import datetime as dt
 import json
 import operator
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
-from bot.archive import outline
+from bot.archive import outline, search
 from bot.archive.models import Comment, CommentKind, Discussion, Member, Post, Resolution
 
 COMMENT_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Comment))
 _SELECT_COMMENT = f"SELECT {', '.join(COMMENT_COLUMNS)} FROM comment"
 _comment_values = operator.attrgetter(*COMMENT_COLUMNS)
+# Words as FTS5's unicode61 tokenizer reads them: letters and digits ('_' separates).
+_WORDS = re.compile(r"[^\W_]+")
+# A typed id is short; more words than this only slow the lookup without narrowing it.
+MAX_TYPED_WORDS = 8
 _MEMBER_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Member))
 
 
@@ -196,10 +201,14 @@ def _like_escaped(text: str) -> str:
 async def complete_comment_ids(
     db: aiosqlite.Connection, typed: str, limit: int = 25, discussion: int | None = None
 ) -> list[Comment]:
-    """Comments for an id being typed: ids starting with the text, then bodies containing it or
-    authors starting with it.
+    """Comments for an id being typed: ids starting with the text, then comments with its words,
+    then comments by authors whose name starts with it; within ``discussion`` when given.
 
-    Page order within each group, so that "3" offers 3, 3.1, 3.1.1 ... before later comments.
+    It runs on every keystroke, so each part is one index range: ids by the id index, in id
+    order (the typed id itself first, then its replies: "3" offers 3, 3.1, 3.1.1 ...); words
+    by the full-text index, the last one as a prefix since it is still being typed, in page
+    order (the full-text index's own order, comments being stored in page order); authors by
+    the author index.
     """
     typed = typed.strip()
     if not typed:
@@ -210,17 +219,56 @@ async def complete_comment_ids(
             (limit, discussion),
         )
         return [_comment(row) for row in rows]
-    escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    rows = await _all(
-        db,
-        f"{_SELECT_COMMENT}"
-        " WHERE (id LIKE ?1 || '%' ESCAPE '\\' OR body LIKE '%' || ?1 || '%' ESCAPE '\\'"
-        " OR author LIKE ?1 || '%' ESCAPE '\\')"
-        " AND (?4 IS NULL OR discussion = ?4)"
-        " ORDER BY id = ?2 DESC, id LIKE ?1 || '%' ESCAPE '\\' DESC, position LIMIT ?3",
-        (escaped, typed, limit, discussion),
+    rows = await _all(db, *_ids_starting_with(typed, limit, discussion))
+    match = _words_match(typed)
+    if len(rows) < limit and match is not None:
+        rows += await _all(
+            db,
+            f"{_SELECT_COMMENT} WHERE rowid IN (SELECT rowid FROM comment_fts"
+            " WHERE comment_fts MATCH ? ORDER BY rowid LIMIT ?)"
+            " AND (?3 IS NULL OR discussion = ?3) ORDER BY rowid",
+            # Enough to fill the list even when every id found above is among them.
+            (match, limit + len(rows), discussion),
+        )
+    if len(rows) < limit:
+        rows += await _all(
+            db,
+            # A range of the author index (LIKE would scan it: the column is not NOCASE).
+            f"{_SELECT_COMMENT} WHERE author IS NOT NULL AND author COLLATE NOCASE >= ?1"
+            " AND author COLLATE NOCASE < ?1 || char(1114111)"
+            " AND (?3 IS NULL OR discussion = ?3) ORDER BY author COLLATE NOCASE LIMIT ?2",
+            (typed, limit, discussion),
+        )
+    found: dict[tuple[int, str], Comment] = {}
+    for comment in map(_comment, rows):
+        # A comment found by its id and by its words is offered once, where its id put it.
+        found.setdefault((comment.discussion, comment.id), comment)
+    return list(found.values())[:limit]
+
+
+def _ids_starting_with(
+    typed: str, limit: int, discussion: int | None
+) -> tuple[str, tuple[object, ...]]:
+    # The ids that start with ``typed`` are one key range of each discussion: ids hold only
+    # digits and dots, so none reaches past ``typed`` followed by the last code point.
+    where = (
+        "discussion = ?3"
+        if discussion is not None
+        else "discussion IN (SELECT number FROM discussion)"
     )
-    return [_comment(row) for row in rows]
+    return (
+        f"{_SELECT_COMMENT} WHERE {where} AND id >= ?1 AND id < ?1 || char(1114111)"
+        " ORDER BY discussion, id LIMIT ?2",
+        (typed, limit) if discussion is None else (typed, limit, discussion),
+    )
+
+
+def _words_match(typed: str) -> str | None:
+    """The FTS5 phrase of the words typed so far, the last one a prefix, as the text would
+    hold them ("democratic centr" finds "democratic centralism", "3.1" the text "3.1");
+    None when nothing typed is a word."""
+    words = _WORDS.findall(typed)[:MAX_TYPED_WORDS]
+    return search.Term(" ".join(words), prefix=True).to_fts() if words else None
 
 
 async def archive_counts(db: aiosqlite.Connection) -> dict[str, int]:

@@ -111,7 +111,13 @@ async def _serve(
     assert settings.dev_guild_id is not None
     bot = create_bot(settings)
     try:
-        async with simcord.run(bot, check_errors=False, settle_timeout=SETTLE_TIMEOUT) as env:
+        # Offline there is no Discord to recommend a shard count: one shard unless configured.
+        async with simcord.run(
+            bot,
+            check_errors=False,
+            settle_timeout=SETTLE_TIMEOUT,
+            shard_count=bot.shard_count or 1,
+        ) as env:
             guild = env.create_guild("Archive console", id=settings.dev_guild_id)
             channel = guild.create_text_channel("general")
             moderator = guild.create_role(

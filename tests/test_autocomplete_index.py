@@ -1,0 +1,73 @@
+"""The id autocomplete runs on every keystroke, so every statement it runs must be an index lookup.
+
+Each statement complete_comment_ids runs is caught as SQLite runs it (a trace callback) and its
+query plan read: ids are a range of the id index, words a match in the full-text index, and no
+statement reads the comment table from end to end. Its speed at a million comments is measured
+by bench/bot_bench.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.archive import queries
+from bot.archive.store import ingest, open_archive
+
+ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+    await ingest(ARCHIVE, tmp_path / "archive.db")
+    connection = await open_archive(tmp_path / "archive.db")
+    yield connection
+    await connection.close()
+
+
+async def plans_of(db: aiosqlite.Connection, typed: str) -> list[str]:
+    """The query plan lines of every statement that completing ``typed`` runs."""
+    statements: list[str] = []
+    await db.set_trace_callback(statements.append)
+    try:
+        await queries.complete_comment_ids(db, typed)
+    finally:
+        await db.set_trace_callback(None)
+    # FTS5's own statements (on its shadow tables) are traced too: only ours are the question.
+    ours = [s for s in statements if s.startswith("SELECT") and " FROM comment " in s]
+    assert ours
+    plans: list[str] = []
+    for statement in ours:
+        async with db.execute(f"EXPLAIN QUERY PLAN {statement}") as cursor:
+            plans += [row[3] for row in await cursor.fetchall()]
+    return plans
+
+
+@pytest.mark.parametrize("typed", ["3", "3.2.1", "14.2", "snitch", "democratic centr", "1.1 x"])
+async def test_every_keystroke_is_an_index_lookup(db: aiosqlite.Connection, typed: str) -> None:
+    plans = await plans_of(db, typed)
+
+    # Neither a full scan nor a scan in some index's order: only searches.
+    assert not [p for p in plans if p.startswith("SCAN comment ")], plans
+    # The ids of each discussion, by the (discussion, id) key.
+    assert any(p.endswith("(discussion=? AND id>? AND id<?)") for p in plans), plans
+    assert any(p.startswith("SCAN comment_fts VIRTUAL TABLE") for p in plans)
+
+
+async def test_ids_come_from_the_index_range_and_words_as_typed(db: aiosqlite.Connection) -> None:
+    def ids(comments: list[queries.Comment]) -> list[str]:
+        return [c.id for c in comments]
+
+    # The typed id, its subtree, then longer ids starting with it; not 3.10's cousins "30..."
+    # before the subtree.
+    assert ids(await queries.complete_comment_ids(db, "3.1")) == [
+        "3.1", "3.1.1", "3.1.2", "3.1.3", "3.1.4",
+    ]  # fmt: skip
+    # The last word is still being typed: a prefix; the words are a phrase, as in the text.
+    assert ids(await queries.complete_comment_ids(db, "democratic centr")) == ["3.1.4", "3.2", "15"]
+    assert ids(await queries.complete_comment_ids(db, "centr democratic")) == []
+    # Letter case and hyphens as the full-text index reads them ("Snitch-jacketing").
+    assert ids(await queries.complete_comment_ids(db, "SNITCH JACK")) == ["0.1", "6.1"]
