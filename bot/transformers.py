@@ -68,15 +68,6 @@ async def archive_of(interaction: discord.Interaction[ArchiveBot]) -> LoadedArch
     return await chosen_archive(interaction, _typed_archive(interaction))
 
 
-async def archive_to_complete(interaction: discord.Interaction[ArchiveBot]) -> LoadedArchive | None:
-    """The archive an autocomplete suggests from; None while the archive typed is unknown (its
-    own option says so when the command is sent)."""
-    try:
-        return await archive_of(interaction)
-    except UserFacingError:
-        return None
-
-
 def with_resolution(
     interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, what: str
 ) -> LoadedArchive:
@@ -107,7 +98,28 @@ class ArchiveTransformer(app_commands.Transformer["ArchiveBot"]):
         ][: render.CHOICES]
 
 
-class AuthorTransformer(app_commands.Transformer["ArchiveBot"]):
+class InArchive(app_commands.Transformer["ArchiveBot"]):
+    """An option read in the command's chosen archive: its autocomplete suggests from there."""
+
+    # discord.py types the value as int | float | str for every option type; ours is a string.
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[ArchiveBot], value: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            archive = await archive_of(interaction)
+        except UserFacingError:
+            return []  # an unknown archive: its own option says so when the command is sent
+        # A stray half of a surrogate pair is dropped rather than shown, so suggestions keep
+        # coming.
+        return await self.suggest(interaction, archive, render.clean_input(value, replacement=""))
+
+    async def suggest(
+        self, interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, typed: str
+    ) -> list[app_commands.Choice[str]]:
+        raise NotImplementedError
+
+
+class AuthorTransformer(InArchive):
     """A commenter's name, as the chosen archive spells it, completed from its authors."""
 
     async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> str:
@@ -121,14 +133,9 @@ class AuthorTransformer(app_commands.Transformer["ArchiveBot"]):
             " Start typing a name and pick one from the list."
         )
 
-    # discord.py types the value as int | float | str for every option type; ours is a string.
-    async def autocomplete(  # type: ignore[override]
-        self, interaction: discord.Interaction[ArchiveBot], value: str
+    async def suggest(
+        self, interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, typed: str
     ) -> list[app_commands.Choice[str]]:
-        archive = await archive_to_complete(interaction)
-        if archive is None:
-            return []
-        typed = render.clean_input(value, replacement="")
         return [
             app_commands.Choice(name=render.author_choice(author, count), value=author)
             for author, count in await queries.complete_authors(archive.db, typed, render.CHOICES)
@@ -153,7 +160,7 @@ class Chosen:
         return render.comment_ref(self.archive, self.discussion.number, self.comment)
 
 
-class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
+class CommentTransformer(InArchive):
     """A comment reference (``3.2.1``, ``4/3.2.1``, ``4/``, ``#1234``) in the chosen archive,
     completed from ids, words and discussion titles as the user types."""
 
@@ -183,17 +190,11 @@ class CommentTransformer(app_commands.Transformer["ArchiveBot"]):
             raise UserFacingError(render.missing_comment(ref.comment_id, nearest, last, prefix))
         return await _chosen(archive, number, comment)
 
-    # discord.py types the value as int | float | str for every option type; ours is a string.
-    async def autocomplete(  # type: ignore[override]
-        self, interaction: discord.Interaction[ArchiveBot], value: str
+    async def suggest(
+        self, interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, typed: str
     ) -> list[app_commands.Choice[str]]:
-        archive = await archive_to_complete(interaction)
-        if archive is None:
-            return []
         # "３.２" and "03" complete as the ids they stand for, "4/3" within discussion 4; anything
-        # else as typed. A stray half of a surrogate pair is dropped rather than shown, so
-        # suggestions keep coming.
-        typed = render.clean_input(value, replacement="")
+        # else as typed.
         ref = outline.parse_ref(typed)
         discussion = ref.discussion if ref is not None else None
         if ref is not None and ref.export_id is None:
@@ -239,7 +240,7 @@ async def _chosen(archive: LoadedArchive, number: int, comment: Comment | None) 
     return Chosen(archive, discussion, comment)
 
 
-class CityTransformer(app_commands.Transformer["ArchiveBot"]):
+class CityTransformer(InArchive):
     """One of the cities named in the member list, in any letter case."""
 
     async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> str:
@@ -255,13 +256,10 @@ class CityTransformer(app_commands.Transformer["ArchiveBot"]):
             f" The cities in the list are: {known}."
         )
 
-    async def autocomplete(  # type: ignore[override]  # discord.py: value int | float | str
-        self, interaction: discord.Interaction[ArchiveBot], value: str
+    async def suggest(
+        self, interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, typed: str
     ) -> list[app_commands.Choice[str]]:
-        typed = value.strip().casefold()
-        archive = await archive_to_complete(interaction)
-        if archive is None:
-            return []
+        typed = typed.strip().casefold()
         return [
             app_commands.Choice(name=f"{city} ({count})", value=city)
             for city, count in await queries.city_counts(archive.db)
@@ -269,7 +267,7 @@ class CityTransformer(app_commands.Transformer["ArchiveBot"]):
         ][: render.CHOICES]
 
 
-class MemberTransformer(app_commands.Transformer["ArchiveBot"]):
+class MemberTransformer(InArchive):
     """One of the members the resolution names, typed loosely ("hector a") or picked."""
 
     async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> Member:
@@ -282,19 +280,16 @@ class MemberTransformer(app_commands.Transformer["ArchiveBot"]):
             )
         return member
 
-    async def autocomplete(  # type: ignore[override]  # discord.py: value int | float | str
-        self, interaction: discord.Interaction[ArchiveBot], value: str
+    async def suggest(
+        self, interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, typed: str
     ) -> list[app_commands.Choice[str]]:
         # With a city already chosen, its members come first: that is whom the user is after.
         city = getattr(interaction.namespace, "city", None)
-        archive = await archive_to_complete(interaction)
-        if archive is None:
-            return []
         members = await queries.list_members(archive.db)
         members.sort(
             key=lambda m: not isinstance(city, str) or m.city.casefold() != city.casefold()
         )
-        members = mentions.complete_members(members, value)
+        members = mentions.complete_members(members, typed)
         return [
             app_commands.Choice(
                 name=render.plain_label(f"{m.name} ({m.city})", render.CHOICE_NAME),

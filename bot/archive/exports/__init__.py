@@ -35,14 +35,7 @@ Contracts:
 """
 
 from bot.archive.exports.detect import Detected, ExportFormat, detect
-from bot.archive.exports.records import (
-    Discussion,
-    ExportComment,
-    ExportKind,
-    LeftOut,
-    Record,
-    Skipped,
-)
+from bot.archive.exports.records import ExportKind
 from bot.archive.exports.staging import (
     ExportReport,
     drop_export_tables,
@@ -52,14 +45,9 @@ from bot.archive.exports.staging import (
 
 __all__ = [
     "Detected",
-    "Discussion",
-    "ExportComment",
     "ExportFormat",
     "ExportKind",
     "ExportReport",
-    "LeftOut",
-    "Record",
-    "Skipped",
     "detect",
     "drop_export_tables",
     "load_export",
