@@ -8,18 +8,48 @@ strict_sync on.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiosqlite
 import discord
 import pytest
 import simcord
 
 from bot import ArchiveBot, Settings, create_bot
+from bot.archive.store import ingest, open_archive
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHIVE = REPO / "data" / "we-are-expelled.txt"
 DEV_GUILD_ID = 111_111_111_111_111_111
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+    """The real page's database, read-only as the bot serves it (modules about other archives
+    define their own ``db``)."""
+    await ingest(ARCHIVE, tmp_path / "archive.db")
+    connection = await open_archive(tmp_path / "archive.db")
+    yield connection
+    await connection.close()
+
+
+def run_cli(*args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` from the repository, with ``env`` over the environment."""
+    # An empty DISCORD_TOKEN wins over a developer's .env (load_dotenv never overrides).
+    environ = {**os.environ, "DISCORD_TOKEN": "", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture

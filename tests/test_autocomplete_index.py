@@ -8,24 +8,14 @@ by bench/bot_bench.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
 from bot.archive import queries
-from bot.archive.store import ingest, open_archive
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
-    await ingest(ARCHIVE, tmp_path / "archive.db")
-    connection = await open_archive(tmp_path / "archive.db")
-    yield connection
-    await connection.close()
 
 
 async def plans_of(db: aiosqlite.Connection, typed: str) -> list[str]:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import discord
@@ -17,6 +14,7 @@ from discord import app_commands
 from bot import Settings, client, create_bot
 from bot.config import ConfigError
 from bot.errors import UserFacingError
+from tests.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 # The page writes its title with a no-break space.
@@ -175,19 +173,6 @@ class TestErrorHandler:
 )
 def test_explain_names_expected_failures_and_leaves_bugs_to_the_apology(error, expected) -> None:
     assert client.explain(error) == expected
-
-
-def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    # An empty DISCORD_TOKEN wins over a developer's .env (load_dotenv never overrides).
-    environ = {**os.environ, "DISCORD_TOKEN": "", **env}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=REPO,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_cli_without_token_explains_in_one_line() -> None:

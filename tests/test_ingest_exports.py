@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import aiosqlite
@@ -19,7 +17,7 @@ from bot.archive.models import CommentKind
 from bot.archive.search import search
 from bot.archive.store import ingest, open_archive
 from bot.render.html import body_markdown
-from tests.conftest import ARCHIVE
+from tests.conftest import ARCHIVE, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "exports"
@@ -186,18 +184,6 @@ async def test_an_unrecoverable_export_fails_in_one_line_and_changes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blog.wxr.xml", "export.db"]
 
 
-def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "DISCORD_TOKEN": "", **env}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=REPO,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_cli_ingests_each_file_and_a_bad_one_fails_alone(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text("<rss><channel>", encoding="utf-8")
@@ -206,9 +192,9 @@ def test_cli_ingests_each_file_and_a_bad_one_fails_alone(tmp_path: Path) -> None
         "DATABASE_PATH": str(tmp_path / "archive.db"),
     }
 
-    done = run_cli("ingest", str(WXR_10), str(bad), str(DISQUS), **env)
-    again = run_cli("ingest", str(WXR_10), **env)
-    listed = run_cli("archives", **env)
+    done = run_cli("ingest", str(WXR_10), str(bad), str(DISQUS), timeout=120, **env)
+    again = run_cli("ingest", str(WXR_10), timeout=120, **env)
+    listed = run_cli("archives", timeout=120, **env)
 
     assert done.returncode == 1
     assert done.stdout.splitlines() == [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiosqlite
@@ -11,19 +11,10 @@ import pytest
 from bot.archive import queries
 from bot.archive.models import CommentKind
 from bot.archive.parser import parse_page
-from bot.archive.store import ingest, open_archive
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
 ARCHIVE_TEXT = ARCHIVE.read_text(encoding="utf-8")
 PAGE_COUNTS = {"comments": 56, "pingbacks": 3, "placeholders": 3, "members": 26}
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
-    await ingest(ARCHIVE, tmp_path / "archive.db")
-    connection = await open_archive(tmp_path / "archive.db")
-    yield connection
-    await connection.close()
 
 
 async def test_post_and_resolution_round_trip(db: aiosqlite.Connection) -> None:
