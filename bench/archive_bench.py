@@ -29,7 +29,6 @@ import os
 import platform
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiosqlite  # noqa: E402
 
-from bench.memory import peak_rss_mib  # noqa: E402
+from bench.memory import peak_rss_mib, run_measured  # noqa: E402
 from bench.synthetic import DEFAULT_SEED, generate_page  # noqa: E402
 from bot.archive import queries, store  # noqa: E402
 from bot.archive import search as search_module  # noqa: E402
@@ -216,14 +215,7 @@ def _current_rss_mib() -> float:
 
 
 def run_phase(phase: str, page: Path, db_path: Path) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, str(page), str(db_path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    result: dict[str, float] = json.loads(out)
-    return result
+    return run_measured(__file__, "--phase", phase, str(page), str(db_path))
 
 
 # --- search, interleaved -------------------------------------------------------------------

@@ -1,6 +1,21 @@
-"""Peak memory of this process, as every benchmark reports it."""
+"""Peak memory as every benchmark reports it, and the fresh process a measured phase runs in."""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+
+def run_measured(script: str, *args: str) -> dict[str, Any]:
+    """Run ``python SCRIPT ARGS`` (a benchmark phase, so that its memory is its own) and return
+    the JSON object it prints."""
+    completed = subprocess.run(
+        [sys.executable, script, *args], check=True, capture_output=True, text=True
+    )
+    result: dict[str, Any] = json.loads(completed.stdout)
+    return result
 
 
 def peak_rss_mib() -> float:

@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.memory import peak_rss_mib  # noqa: E402
+from bench.memory import peak_rss_mib, run_measured  # noqa: E402
 from bench.synthetic import DEFAULT_SEED  # noqa: E402
 from bench.synthetic_wxr import write_wxr  # noqa: E402
 from bot.archive import queries, store  # noqa: E402
@@ -136,14 +135,7 @@ def _child(mode: str, source: Path, database: Path) -> None:
 
 
 def _in_subprocess(mode: str, source: Path, database: Path) -> dict[str, Any]:
-    completed = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(source), str(database)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result: dict[str, Any] = json.loads(completed.stdout)
-    return result
+    return run_measured(__file__, "--child", mode, str(source), str(database))
 
 
 def main() -> None:

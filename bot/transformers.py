@@ -8,6 +8,7 @@ so it is cleaned before it reaches SQLite and quoted only in a short, escaped fo
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -113,10 +114,11 @@ class InArchive(app_commands.Transformer["ArchiveBot"]):
         # coming.
         return await self.suggest(interaction, archive, render.clean_input(value, replacement=""))
 
+    @abc.abstractmethod
     async def suggest(
         self, interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, typed: str
     ) -> list[app_commands.Choice[str]]:
-        raise NotImplementedError
+        """The choices for ``typed`` (surrogate halves already dropped) in ``archive``."""
 
 
 class AuthorTransformer(InArchive):
