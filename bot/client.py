@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import heapq
+import itertools
 import logging
 import math
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import aiosqlite
@@ -47,6 +51,43 @@ DEFER_AFTER = 2.0
 _PUBLIC_DEFERRAL = "archive-bot:public-deferral"
 
 
+class _RealTimeTimers:
+    """Callbacks due after some seconds of real time, all run by one daemon thread.
+
+    Real time whatever the event loop's clock says (SimCord's is virtual, and it replaces
+    time.monotonic with it: perf_counter is the clock read here); one thread for every command
+    rather than a thread each, so a burst of commands costs no burst of threads.
+    """
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, threading.Event, Callable[[], object]]] = []
+        self._changed = threading.Condition()
+        self._count = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def after(self, seconds: float, callback: Callable[[], object]) -> threading.Event:
+        """Run ``callback`` in the timer thread after ``seconds``; set the event to cancel."""
+        cancelled = threading.Event()
+        with self._changed:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="deadlines", daemon=True)
+                self._thread.start()
+            due = time.perf_counter() + seconds
+            heapq.heappush(self._due, (due, next(self._count), cancelled, callback))
+            self._changed.notify()
+        return cancelled
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._due or self._due[0][0] > time.perf_counter():
+                    wait = self._due[0][0] - time.perf_counter() if self._due else None
+                    self._changed.wait(wait)
+                _, _, cancelled, callback = heapq.heappop(self._due)
+            if not cancelled.is_set():
+                callback()
+
+
 class ArchiveTree(app_commands.CommandTree["ArchiveBot"]):
     """The command tree, with the one error handler every slash command shares and the one
     watchdog that keeps every command inside Discord's deadline.
@@ -60,22 +101,21 @@ class ArchiveTree(app_commands.CommandTree["ArchiveBot"]):
         super().__init__(client, **options)
         # Deferrals in flight, kept so that they are not garbage collected half-way.
         self._deferrals: set[asyncio.Task[None]] = set()
+        self._timers = _RealTimeTimers()
 
     async def interaction_check(self, interaction: discord.Interaction[ArchiveBot], /) -> bool:
         # Runs first in the task that runs the command (its transformers too); autocomplete
         # cannot be deferred, and answers within its own budget.
         task = asyncio.current_task()
         if interaction.type is discord.InteractionType.application_command and task is not None:
-            # A timer thread counts real time whatever the event loop's clock says, and hands the
-            # deferral back to the loop, in this task's context.
+            # The timer thread counts real time whatever the event loop's clock says, and hands
+            # the deferral back to the loop, in this task's context.
             loop, context = asyncio.get_running_loop(), contextvars.copy_context()
-            timer = threading.Timer(
+            cancelled = self._timers.after(
                 DEFER_AFTER,
                 lambda: loop.call_soon_threadsafe(self._defer, interaction, context=context),
             )
-            timer.daemon = True
-            timer.start()
-            task.add_done_callback(lambda _: timer.cancel())
+            task.add_done_callback(lambda _: cancelled.set())
         return True
 
     def _defer(self, interaction: discord.Interaction[ArchiveBot]) -> None:
