@@ -213,6 +213,10 @@ W = search_module.Term
         ("the renewal faction", [W("renewal faction", phrase=True)], None, ["renewal faction"]),
         ("renewal, not faction", [W("renewal faction", phrase=True)], None, []),
         ("snitch-jacketing", [W("snitch-jacketing")], None, ["snitch-jacketing"]),
+        # Characters whose fold is not one character: the words are folded one by one.
+        ("Straße, Héctor", [W("hector")], None, ["Héctor"]),
+        ("He\u0301ctor a\ufb01n", [W("afin")], None, ["a\ufb01n"]),
+        ("Ｈéctor ＡＢＣ", [W("abc")], None, ["ＡＢＣ"]),
         ("under_score", [W("score")], None, ["score"]),
         (
             " ".join(f"w{n}" for n in range(50)) + " target end.",
