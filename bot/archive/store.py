@@ -31,8 +31,9 @@ from pathlib import Path
 import aiosqlite
 
 from bot.archive.errors import ArchiveError, ArchiveFormatError, StorageError
-from bot.archive.exports import ExportFormat, ExportKind, detect, drop_export_tables, load_export
+from bot.archive.exports import ExportFormat, ExportKind, detect
 from bot.archive.exports.detect import export_title
+from bot.archive.exports.staging import Destination, write_export
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 from bot.archive.parser import read_page
 from bot.archive.queries import COMMENT_COLUMNS, comment_row
@@ -565,10 +566,7 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
     try:
         conn.executescript(";".join((*_BUILD_PRAGMAS, SCHEMA)))
         conn.execute("BEGIN")
-        report = load_export(conn, archive_path)
-        conn.execute(_COPY_DISCUSSIONS)
-        conn.execute(_COPY_COMMENTS)
-        drop_export_tables(conn)
+        report = write_export(conn, archive_path, _EXPORT_DESTINATION)
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -584,19 +582,37 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
     )
 
 
-_COPY_DISCUSSIONS = """
-INSERT INTO discussion (number, key, title, link, date, author, body, html)
-SELECT discussion, nullif(export_id, ''), title, nullif(link, ''), date, author, text,
-       nullif(body, '')
-FROM temp.export_discussion ORDER BY discussion
-"""
-_COPY_COMMENTS = """
-INSERT INTO comment (discussion, id, parent_id, depth, position, kind, author, date, body, html,
-                     author_url, permalink, export_id)
-SELECT discussion, id, parent_id, depth, position, kind, author, date, text, nullif(body, ''),
-       author_url, permalink, export_id
-FROM temp.export_comment ORDER BY position
-"""
+# The export's neutral columns (bot.archive.exports.staging) as this schema keeps them: text
+# in ``body`` for search, markup (or NULL) in ``html``, NULL for what the export lacks.
+_EXPORT_DESTINATION = Destination(
+    "discussion",
+    {
+        "number": "{discussion}",
+        "key": "nullif({export_id}, '')",
+        "title": "{title}",
+        "link": "nullif({link}, '')",
+        "date": "{date}",
+        "author": "{author}",
+        "body": "{text}",
+        "html": "nullif({body}, '')",
+    },
+    "comment",
+    {
+        "position": "{position}",
+        "discussion": "{discussion}",
+        "id": "{id}",
+        "parent_id": "{parent_id}",
+        "depth": "{depth}",
+        "kind": "{kind}",
+        "author": "{author}",
+        "date": "{date}",
+        "body": "{text}",
+        "html": "nullif({body}, '')",
+        "author_url": "{author_url}",
+        "permalink": "{permalink}",
+        "export_id": "{export_id}",
+    },
+)
 
 
 async def _write_head(
