@@ -119,7 +119,7 @@ class Destination:
     comment: Mapping[str, str]
 
 
-OUTPUT_DDL = f"""
+OUTPUT_DDL = """
 CREATE TEMP TABLE export_discussion (
     discussion INTEGER PRIMARY KEY,
     merge_key TEXT NOT NULL UNIQUE,
@@ -423,9 +423,7 @@ def _drop(conn: sqlite3.Connection, objects: Iterable[tuple[str, str]]) -> None:
         conn.execute(f"DROP {kind} IF EXISTS temp.{name}")
 
 
-def _counted(
-    records: Iterable[Record], progress: Callable[[int], None] | None
-) -> Iterator[Record]:
+def _counted(records: Iterable[Record], progress: Callable[[int], None] | None) -> Iterator[Record]:
     if progress is None:
         yield from records
         return
@@ -469,7 +467,9 @@ def _write_by_item(writer: _Writer, records: Iterable[Record]) -> None:
 class _Writer:
     """Final rows into the destination, numbered in page order across the whole export."""
 
-    def __init__(self, conn: sqlite3.Connection, destination: Destination, report: ExportReport):
+    def __init__(
+        self, conn: sqlite3.Connection, destination: Destination, report: ExportReport
+    ) -> None:
         self.conn = conn
         self.report = report
         self.destination = destination
@@ -646,9 +646,7 @@ def _insert_values(table: str, columns: Mapping[str, str], neutral: tuple[str, .
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({expressions})"
 
 
-def _insert_select(
-    table: str, columns: Mapping[str, str], source: str, **offsets: int
-) -> str:
+def _insert_select(table: str, columns: Mapping[str, str], source: str, **offsets: int) -> str:
     """An INSERT of every row of the staging table or view ``source``, its numbers moved on by
     ``offsets`` (the discussions and positions written before it)."""
 
