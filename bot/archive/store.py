@@ -64,7 +64,7 @@ PARSER_VERSION = 1
 # tables (bot.archive.search.SEARCH_SCHEMA); version 4 holds several discussions (exports), the
 # source's format and title, and export comments' authors, links and markup.
 SCHEMA_VERSION = 4
-TABLES_SCHEMA = """
+_TABLES = """
     CREATE TABLE source (
         path TEXT NOT NULL,
         sha256 TEXT NOT NULL,
@@ -138,9 +138,14 @@ TABLES_SCHEMA = """
         export_id TEXT,
         UNIQUE (discussion, id)
     );
-    CREATE INDEX comment_export_id ON comment (export_id) WHERE export_id IS NOT NULL;
-    CREATE INDEX comment_author ON comment (author COLLATE NOCASE) WHERE author IS NOT NULL;
 """
+# Indexes only lookups use: an export's load builds them once its rows are in, from one sorted
+# pass, rather than keeping them up to date through a million scattered inserts.
+_LOOKUP_INDEXES = (
+    "CREATE INDEX comment_export_id ON comment (export_id) WHERE export_id IS NOT NULL",
+    "CREATE INDEX comment_author ON comment (author COLLATE NOCASE) WHERE author IS NOT NULL",
+)
+TABLES_SCHEMA = _TABLES + "".join(f"    {index};\n" for index in _LOOKUP_INDEXES)
 SCHEMA = TABLES_SCHEMA + SEARCH_SCHEMA
 
 # Rows per executemany: large enough that the thread hop per batch is noise, small enough that
@@ -564,9 +569,11 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
     """Read a WordPress or Disqus export into the building file, committed, without its index."""
     conn = sqlite3.connect(building, isolation_level=None)
     try:
-        conn.executescript(";".join((*_BUILD_PRAGMAS, SCHEMA)))
+        conn.executescript(";".join((*_BUILD_PRAGMAS, _TABLES, SEARCH_SCHEMA)))
         conn.execute("BEGIN")
         report = write_export(conn, archive_path, _EXPORT_DESTINATION)
+        for index in _LOOKUP_INDEXES:
+            conn.execute(index)
         conn.execute("COMMIT")
     finally:
         conn.close()
