@@ -31,9 +31,8 @@ from pathlib import Path
 import aiosqlite
 
 from bot.archive.errors import ArchiveError, ArchiveFormatError, StorageError
-from bot.archive.exports import ExportFormat, ExportKind, detect
+from bot.archive.exports import Destination, ExportFormat, ExportKind, detect, write_export
 from bot.archive.exports.detect import export_title
-from bot.archive.exports.staging import Destination, write_export
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 from bot.archive.parser import read_page
 from bot.archive.queries import COMMENT_COLUMNS, comment_row
