@@ -428,8 +428,9 @@ def _counted(records: Iterable[Record], progress: Callable[[int], None] | None) 
         yield from records
         return
     read = 0
-    for read, record in enumerate(records, 1):  # noqa: B007 (read after the loop)
+    for record in records:
         yield record
+        read += 1
         if read % BATCH == 0:
             progress(read)
     progress(read)
@@ -489,16 +490,17 @@ class _Writer:
     def end_item(
         self, discussion: Discussion | None, comments: list[ExportComment], *, staged: bool
     ) -> None:
+        """An item's comments (held, or staged) written under its discussion; without one (an
+        attachment's comments) they are counted as left out. An item nobody commented on is
+        no discussion here."""
         if staged:
             if discussion is not None:
                 self.stage(discussion)
             self.copy_staged()
-        elif not comments:
-            pass  # a post nobody commented on is not a discussion here
-        elif discussion is None:
-            self.report.left_out[LeftOut.NO_DISCUSSION.value] += len(comments)
-        else:
+        elif discussion is not None and comments:
             self.add_threaded(discussion, comments)
+        elif comments:
+            self.report.left_out[LeftOut.NO_DISCUSSION.value] += len(comments)
 
     def add_threaded(self, discussion: Discussion, comments: list[ExportComment]) -> None:
         self.discussions += 1
@@ -620,6 +622,7 @@ class _Writer:
             _insert_select(
                 destination.discussion_table,
                 destination.discussion,
+                DISCUSSION_COLUMNS,
                 "export_staged_discussion",
                 discussion=self.discussions,
             )
@@ -628,6 +631,7 @@ class _Writer:
             _insert_select(
                 destination.comment_table,
                 destination.comment,
+                COMMENT_COLUMNS,
                 "export_staged",
                 discussion=self.discussions,
                 position=self.positions,
@@ -646,15 +650,13 @@ def _insert_values(table: str, columns: Mapping[str, str], neutral: tuple[str, .
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({expressions})"
 
 
-def _insert_select(table: str, columns: Mapping[str, str], source: str, **offsets: int) -> str:
+def _insert_select(
+    table: str, columns: Mapping[str, str], neutral: tuple[str, ...], source: str, **offsets: int
+) -> str:
     """An INSERT of every row of the staging table or view ``source``, its numbers moved on by
     ``offsets`` (the discussions and positions written before it)."""
-
-    class Shifted(dict[str, str]):
-        def __missing__(self, name: str) -> str:
-            return f"({name} + {offsets[name]})" if name in offsets else name
-
-    expressions = ", ".join(value.format_map(Shifted()) for value in columns.values())
+    names = {name: f"({name} + {offsets[name]})" if name in offsets else name for name in neutral}
+    expressions = ", ".join(value.format(**names) for value in columns.values())
     return f"INSERT INTO {table} ({', '.join(columns)}) SELECT {expressions} FROM temp.{source}"
 
 
