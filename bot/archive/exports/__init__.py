@@ -30,7 +30,7 @@ Contracts:
 - **Memory.** Readers hold one element at a time. A WordPress post's comments are threaded in
   memory up to ``staging.GROUP_LIMIT`` of them; a larger discussion, and a Disqus export, are
   threaded in SQLite (TEMP tables), so a discussion of a million comments costs no more Python
-  memory than one of twenty thousand.
+  memory than one of ten thousand.
 - **Cores.** A large export's XML is read in a child process while this one threads and
   writes what it sends (:mod:`bot.archive.exports.pipeline`); the rows are the same.
 - **Left out.** Pending, spam, trash and deleted comments, and comments on items that are not

@@ -76,9 +76,10 @@ BATCH = 2_000
 # (bot.archive.exports.pipeline); smaller files (samples, tests) would gain a fraction of a
 # second at most, and each start an interpreter.
 CHILD_PROCESS_FROM = 16 * 2**20
-# Comments of one WordPress item threaded in memory (a few kilobytes each); a larger item is
-# staged and threaded in SQLite, so memory stays bounded whatever one discussion's size.
-GROUP_LIMIT = 20_000
+# Comments of one WordPress item threaded in memory (about 1 KB each with their rows: 20,000
+# added 23 MB to the peak); a larger item is staged and threaded in SQLite, so memory stays
+# bounded whatever one discussion's size.
+GROUP_LIMIT = 10_000
 
 DISCUSSION_COLUMNS = (
     "discussion",
