@@ -507,29 +507,18 @@ class _Writer:
         self.discussions += 1
         number = self.discussions
         self.report.discussions += 1
-        self.discussion_rows.append(
-            (
-                number,
-                discussion.merge_key,
-                discussion.export_id,
-                discussion.title,
-                discussion.link,
-                discussion.date,
-                discussion.author,
-                discussion.body,
-                discussion.text,
-            )
-        )
+        self.discussion_rows.append((number, *_discussion_values(discussion)))
         link = discussion.link
         kinds = self.report.kinds
         rows = self.comment_rows
         for outline, parent, depth, comment, export_id in page_order(comments):
             self.positions += 1
             if comment is None:
+                # A placeholder: no author, link or date, no words, no permalink.
                 kinds["placeholder"] += 1
                 rows.append(
-                    (self.positions, number, outline, parent, depth, "placeholder")
-                    + (None, None, None, "", "", None, export_id)
+                    (self.positions, number, outline, parent, depth, "placeholder", None, None)
+                    + (None, "", "", None, export_id)
                 )
                 continue
             kind = comment.kind.value
@@ -591,19 +580,7 @@ class _Writer:
                 )
             )
         else:
-            self.staged_discussions.append(
-                (
-                    record.key,
-                    record.merge_key,
-                    record.export_id,
-                    record.title,
-                    record.link,
-                    record.date,
-                    record.author,
-                    record.body,
-                    record.text,
-                )
-            )
+            self.staged_discussions.append((record.key, *_discussion_values(record)))
         if len(self.staged_comments) + len(self.staged_discussions) >= BATCH:
             self._flush_staged()
 
@@ -642,6 +619,20 @@ class _Writer:
         self.discussions += discussions
         self.positions += comments
         _drop(self.conn, WORKING_OBJECTS)
+
+
+def _discussion_values(discussion: Discussion) -> tuple[object, ...]:
+    """A discussion's neutral columns after its number (or, staged, its key)."""
+    return (
+        discussion.merge_key,
+        discussion.export_id,
+        discussion.title,
+        discussion.link,
+        discussion.date,
+        discussion.author,
+        discussion.body,
+        discussion.text,
+    )
 
 
 def _insert_values(table: str, columns: Mapping[str, str], neutral: tuple[str, ...]) -> str:
