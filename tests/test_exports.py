@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bot.archive.exports import (
     drop_export_tables,
     load_export,
     read_export,
+    staging,
 )
 from bot.render.html import escape, html_to_markdown
 
@@ -292,3 +294,105 @@ def test_outline_ids_agree_with_the_outline_module(path):
         if head[-1] > 1:
             sibling = outline.join([*head[:-1], head[-1] - 1])
             assert any(o["id"] == sibling and o["discussion"] == c["discussion"] for o in comments)
+
+
+def quirky_wxr(path: Path, seed: int) -> Path:
+    """A hand-made export with every threading quirk: replies before their parents, missing,
+    self and looping parents, duplicate ids, unknown dates, comments left out, items that are
+    not discussions and discussions nobody commented on."""
+    rng = random.Random(seed)
+    parts = [
+        '<?xml version="1.0"?><rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>'
+        "<title>Quirks</title>"
+    ]
+    made: list[str] = []
+    for item in range(12):
+        link = "" if item % 5 == 0 else f"https://q.example/{item}/"
+        kind = "attachment" if item == 1 else rng.choice(["post", "page", "attachment", ""])
+        parts.append(
+            f"<item><title>Post {item}</title><link>{link}</link><wp:post_id>{item}</wp:post_id>"
+            f"<wp:post_type>{kind}</wp:post_type>"
+        )
+        ids: list[str] = []
+        for _ in range(4 if item == 1 else rng.choice([0, 1, 4, 12, 30])):
+            made.append(str(len(made) + 1))
+            own = rng.choice([made[-1], made[-1], rng.choice(made)])  # now and then a duplicate
+            ids.append(own)
+            parent = rng.choice(["0", own, rng.choice(made) + "7", rng.choice(ids), *ids[-3:]])
+            day = rng.choice(["", "0000-00-00 00:00:00", "2020-01-01 10:00:00", "2020-01-02"])
+            parts.append(
+                f"<wp:comment><wp:comment_id>{own}</wp:comment_id>"
+                f"<wp:comment_author>A{len(made)}</wp:comment_author>"
+                f"<wp:comment_date_gmt>{day}</wp:comment_date_gmt>"
+                f"<wp:comment_content>Said {len(made)}</wp:comment_content>"
+                f"<wp:comment_approved>{rng.choice(['1', '1', '1', '0', 'spam'])}"
+                f"</wp:comment_approved><wp:comment_parent>{parent}</wp:comment_parent>"
+                "</wp:comment>"
+            )
+        parts.append("</item>")
+    parts.append("</channel></rss>")
+    path.write_text("".join(parts))
+    return path
+
+
+def everything(path: Path) -> tuple[object, ...]:
+    conn = sqlite3.connect(":memory:")
+    report = load_export(conn, path)
+    return (
+        report,
+        conn.execute("SELECT * FROM temp.export_discussion").fetchall(),
+        conn.execute("SELECT * FROM temp.export_comment ORDER BY position").fetchall(),
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("limit", [0, 3])
+def test_items_over_the_limit_are_threaded_in_sql_with_the_same_rows(
+    tmp_path, monkeypatch, seed, limit
+):
+    """WordPress items are threaded in memory up to GROUP_LIMIT comments and in SQL above it
+    (0: every item in SQL; 3: both kinds in one export): the rows are the same."""
+    paths = [WXR_10, WXR_12, quirky_wxr(tmp_path / "quirky.xml", seed)]
+    in_memory = [everything(path) for path in paths]
+    monkeypatch.setattr(staging, "GROUP_LIMIT", limit)
+
+    assert [everything(path) for path in paths] == in_memory
+    report, _, comments = in_memory[2]
+    assert report.kinds["placeholder"] and report.left_out["no_discussion"]  # quirks met
+    assert [row[0] for row in comments] == list(range(1, len(comments) + 1))
+
+
+def test_a_loop_in_the_parent_ids_puts_its_comments_at_the_top_level_after_the_others(tmp_path):
+    comments = [
+        # (id, parent, date): 1 and 2 answer each other, 3 answers 2; 4 is a plain comment.
+        ("1", "2", "2020-01-01 10:00:03"),
+        ("2", "1", "2020-01-01 10:00:01"),
+        ("3", "2", "2020-01-01 10:00:02"),
+        ("4", "0", "2020-01-01 10:00:09"),
+        ("5", "4", "2020-01-01 10:00:00"),
+    ]
+    path = tmp_path / "loop.xml"
+    path.write_text(
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><item><title>T</title>'
+        "<wp:post_type>post</wp:post_type>"
+        + "".join(
+            f"<wp:comment><wp:comment_id>{own}</wp:comment_id><wp:comment_parent>{parent}"
+            f"</wp:comment_parent><wp:comment_date_gmt>{day}</wp:comment_date_gmt>"
+            "<wp:comment_approved>1</wp:comment_approved></wp:comment>"
+            for own, parent, day in comments
+        )
+        + "</item></channel></rss>"
+    )
+    for limit in (staging.GROUP_LIMIT, 0):
+        staging.GROUP_LIMIT, default = limit, staging.GROUP_LIMIT
+        try:
+            _, _, rows = load(path)
+        finally:
+            staging.GROUP_LIMIT = default
+        assert [(c["id"], c["parent_id"], c["export_id"]) for c in rows] == [
+            ("1", None, "4"),
+            ("1.1", "1", "5"),
+            ("2", None, "2"),
+            ("3", None, "3"),
+            ("4", None, "1"),
+        ]

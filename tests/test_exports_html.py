@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.archive.exports import html
 from bot.archive.exports.html import convert
 from bot.archive.models import Comment, CommentKind
 from bot.render.html import body_markdown, escape
@@ -93,3 +96,40 @@ def test_the_fast_path_for_text_without_tags_agrees_with_markdownify(raw, typed)
 @given(_text_without_tags)
 def test_skipping_the_escaper_changes_nothing(text):
     assert escape(text) == escape_archive_text(text)
+
+
+# What the WordPress line-break rewrite was first written as: one regex substitution each. The
+# functions that replace them look for tags and lines instead of trying every position of the
+# text, and must give the very same result.
+_BLOCK = html._BLOCK_START.pattern.removeprefix("(?=(").removesuffix("))")
+_AROUND_BLOCK = re.compile(rf"\s*\n\s*({_BLOCK})|({_BLOCK})\s*\n\s*", re.I)
+_BLANK_LINE = re.compile(r"[ \t\r\f\v]*\n(?:[ \t\r\f\v]*\n)+[ \t\r\f\v]*")
+_LINE_BREAK = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v]*")
+
+_typed_html = st.lists(
+    st.sampled_from(
+        ["<p>", "</p>", "<P class='x'>", "<li>", "</LI>", "<div", "<br>", "<pre>", "</pre>"]
+        + ["<hr/>", "<em>", "</em>", "<td>", "<lit>", "<p \n", ">", "<", "&amp;", "x", "word", "é"]
+        + [" ", "  ", "\t", "\n", "\n\n", " \n ", "\r\n", "\f", "\v", "\u00a0", "\u2028", "\x1c"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(_typed_html)
+def test_white_space_around_block_tags_goes_as_the_substitution_drops_it(raw):
+    assert html._around_blocks(raw) == _AROUND_BLOCK.sub(lambda m: m[1] or m[2], raw)
+
+
+@given(_typed_html)
+def test_typed_line_breaks_become_tags_as_the_substitutions_make_them(raw):
+    expected = _LINE_BREAK.sub("<br>", _BLANK_LINE.sub("<br><br>", raw))
+    assert html._typed_breaks(raw) == expected
+
+
+@given(_typed_html)
+def test_the_words_of_html_keep_single_spaces_and_bare_line_breaks(raw):
+    words = html.text_of(raw)
+    assert "  " not in words and " \n" not in words and "\n " not in words
+    assert "\n\n\n" not in words and words == words.strip()
+    assert not any(space in words for space in "\t\r\f\v")

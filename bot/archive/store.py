@@ -31,7 +31,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.archive.errors import ArchiveError, ArchiveFormatError, StorageError
-from bot.archive.exports import ExportFormat, ExportKind, detect, drop_export_tables, load_export
+from bot.archive.exports import Destination, ExportFormat, ExportKind, detect, write_export
 from bot.archive.exports.detect import export_title
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 from bot.archive.parser import read_page
@@ -63,7 +63,7 @@ PARSER_VERSION = 1
 # tables (bot.archive.search.SEARCH_SCHEMA); version 4 holds several discussions (exports), the
 # source's format and title, and export comments' authors, links and markup.
 SCHEMA_VERSION = 4
-TABLES_SCHEMA = """
+_TABLES = """
     CREATE TABLE source (
         path TEXT NOT NULL,
         sha256 TEXT NOT NULL,
@@ -137,9 +137,14 @@ TABLES_SCHEMA = """
         export_id TEXT,
         UNIQUE (discussion, id)
     );
-    CREATE INDEX comment_export_id ON comment (export_id) WHERE export_id IS NOT NULL;
-    CREATE INDEX comment_author ON comment (author COLLATE NOCASE) WHERE author IS NOT NULL;
 """
+# Indexes only lookups use: an export's load builds them once its rows are in, from one sorted
+# pass, rather than keeping them up to date through a million scattered inserts.
+_LOOKUP_INDEXES = (
+    "CREATE INDEX comment_export_id ON comment (export_id) WHERE export_id IS NOT NULL",
+    "CREATE INDEX comment_author ON comment (author COLLATE NOCASE) WHERE author IS NOT NULL",
+)
+TABLES_SCHEMA = _TABLES + "".join(f"    {index};\n" for index in _LOOKUP_INDEXES)
 SCHEMA = TABLES_SCHEMA + SEARCH_SCHEMA
 
 # Rows per executemany: large enough that the thread hop per batch is noise, small enough that
@@ -563,12 +568,11 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
     """Read a WordPress or Disqus export into the building file, committed, without its index."""
     conn = sqlite3.connect(building, isolation_level=None)
     try:
-        conn.executescript(";".join((*_BUILD_PRAGMAS, SCHEMA)))
+        conn.executescript(";".join((*_BUILD_PRAGMAS, _TABLES, SEARCH_SCHEMA)))
         conn.execute("BEGIN")
-        report = load_export(conn, archive_path)
-        conn.execute(_COPY_DISCUSSIONS)
-        conn.execute(_COPY_COMMENTS)
-        drop_export_tables(conn)
+        report = write_export(conn, archive_path, _EXPORT_DESTINATION)
+        for index in _LOOKUP_INDEXES:
+            conn.execute(index)
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -584,19 +588,37 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
     )
 
 
-_COPY_DISCUSSIONS = """
-INSERT INTO discussion (number, key, title, link, date, author, body, html)
-SELECT discussion, nullif(export_id, ''), title, nullif(link, ''), date, author, text,
-       nullif(body, '')
-FROM temp.export_discussion ORDER BY discussion
-"""
-_COPY_COMMENTS = """
-INSERT INTO comment (discussion, id, parent_id, depth, position, kind, author, date, body, html,
-                     author_url, permalink, export_id)
-SELECT discussion, id, parent_id, depth, position, kind, author, date, text, nullif(body, ''),
-       author_url, permalink, export_id
-FROM temp.export_comment ORDER BY position
-"""
+# The export's neutral columns (bot.archive.exports.staging) as this schema keeps them: text
+# in ``body`` for search, markup (or NULL) in ``html``, NULL for what the export lacks.
+_EXPORT_DESTINATION = Destination(
+    "discussion",
+    {
+        "number": "{discussion}",
+        "key": "nullif({export_id}, '')",
+        "title": "{title}",
+        "link": "nullif({link}, '')",
+        "date": "{date}",
+        "author": "{author}",
+        "body": "{text}",
+        "html": "nullif({body}, '')",
+    },
+    "comment",
+    {
+        "position": "{position}",
+        "discussion": "{discussion}",
+        "id": "{id}",
+        "parent_id": "{parent_id}",
+        "depth": "{depth}",
+        "kind": "{kind}",
+        "author": "{author}",
+        "date": "{date}",
+        "body": "{text}",
+        "html": "nullif({body}, '')",
+        "author_url": "{author_url}",
+        "permalink": "{permalink}",
+        "export_id": "{export_id}",
+    },
+)
 
 
 async def _write_head(

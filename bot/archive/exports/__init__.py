@@ -7,15 +7,16 @@ How ingest uses it::
 
     detected = detect(path)                 # by content: PAGE, WXR or DISQUS
     if detected.format is ExportFormat.PAGE: ...the page parser, as before...
-    report = load_export(conn, path)        # sqlite3 connection of the database being built
-    conn.execute("INSERT INTO ... SELECT ... FROM temp.export_discussion")
-    conn.execute("INSERT INTO ... SELECT ... FROM temp.export_comment ORDER BY position")
-    drop_export_tables(conn)
+    # sqlite3 connection of the database being built; the store's tables and, per column, its
+    # value in the neutral columns ("nullif({body}, '')")
+    report = write_export(conn, path, Destination("discussion", {...}, "comment", {...}))
 
-``temp.export_discussion`` and ``temp.export_comment`` are documented column by column in
-:mod:`bot.archive.exports.staging`; :class:`ExportReport` carries counts per kind and per reason
-left out. Errors are :class:`~bot.archive.errors.ArchiveFormatError` (or ArchiveError for an
-unreadable file) whose message names the file and the problem, ready for one line of output.
+``load_export(conn, path)`` writes the same rows to ``temp.export_discussion`` and
+``temp.export_comment`` in the neutral columns themselves (documented column by column in
+:mod:`bot.archive.exports.staging`), and ``drop_export_tables`` drops them;
+:class:`ExportReport` carries counts per kind and per reason left out. Errors are
+:class:`~bot.archive.errors.ArchiveFormatError` (or ArchiveError for an unreadable file) whose
+message names the file and the problem, ready for one line of output.
 
 Contracts:
 
@@ -26,10 +27,12 @@ Contracts:
 - **Privacy.** Commenters' e-mail and IP elements are never read; no record, row or message
   holds them.
 - **Safety.** No entity expansion, no DTD, no network; a file with a DOCTYPE is refused.
-- **Memory.** Readers hold one element at a time; threading runs in SQLite (TEMP tables), so a
-  discussion of a million comments costs no more Python memory than one of ten.
-- **Cores.** A large export's XML is read in a child process while this one converts and
-  stages what it sends (:mod:`bot.archive.exports.pipeline`); the rows are the same.
+- **Memory.** Readers hold one element at a time. A WordPress post's comments are threaded in
+  memory up to ``staging.GROUP_LIMIT`` of them; a larger discussion, and a Disqus export, are
+  threaded in SQLite (TEMP tables), so a discussion of a million comments costs no more Python
+  memory than one of ten thousand.
+- **Cores.** A large export's XML is read in a child process while this one threads and
+  writes what it sends (:mod:`bot.archive.exports.pipeline`); the rows are the same.
 - **Left out.** Pending, spam, trash and deleted comments, and comments on items that are not
   discussions (attachments, a Disqus thread missing from the file), are counted, not loaded.
 """
@@ -37,13 +40,16 @@ Contracts:
 from bot.archive.exports.detect import Detected, ExportFormat, detect
 from bot.archive.exports.records import ExportKind
 from bot.archive.exports.staging import (
+    Destination,
     ExportReport,
     drop_export_tables,
     load_export,
     read_export,
+    write_export,
 )
 
 __all__ = [
+    "Destination",
     "Detected",
     "ExportFormat",
     "ExportKind",
@@ -52,4 +58,5 @@ __all__ = [
     "drop_export_tables",
     "load_export",
     "read_export",
+    "write_export",
 ]

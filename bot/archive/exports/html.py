@@ -22,20 +22,24 @@ import html
 import re
 
 _BLOCK_TAGS = r"p|div|ul|ol|li|blockquote|pre|h[1-6]|table|thead|tbody|tr|td|th|hr|dl|dt|dd"
-# White space with a line break next to a block tag is layout, not a line break in the text.
-_AROUND_BLOCK = re.compile(
-    rf"\s*\n\s*(</?(?:{_BLOCK_TAGS})\b[^>]*>)|(</?(?:{_BLOCK_TAGS})\b[^>]*>)\s*\n\s*", re.I
-)
+# Where a block tag starts, at every "<" that starts one (a lookahead: one tag's text may hold
+# the start of another), with the tag as group 1.
+_BLOCK_START = re.compile(rf"(?=(</?(?:{_BLOCK_TAGS})\b[^>]*>))", re.I)
+_WHITE_SPACE = re.compile(r"\s*")
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.I | re.S)
-_BLANK_LINE = re.compile(r"[ \t\r\f\v]*\n(?:[ \t\r\f\v]*\n)+[ \t\r\f\v]*")
 _LINE_BREAK = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+# The white space _SPACES would change: a single plain space is left as it is.
+_SPACES_TO_TIDY = re.compile(r"[ \t\r\f\v]{2,}|[\t\r\f\v]")
+_INLINE_SPACE = " \t\r\f\v"
 _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 _LOOSE_AMPERSAND = re.compile(r"&(?![A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[xX][0-9A-Fa-f]+;)")
 # What carries no words: scripts, styles, HTML comments.
 _HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
 _BREAK_TAG = re.compile(r"<br\b[^>]*>", re.I)
-_LIST_ITEM = re.compile(r"(?:</?li\b[^>]*>\s*)+", re.I)
+# One list tag, then any more: written so that the pattern starts with "<", which the regex
+# engine looks for quickly.
+_LIST_ITEM = re.compile(r"</?li\b[^>]*>\s*(?:</?li\b[^>]*>\s*)*", re.I)
 _BLOCK_TAG = re.compile(rf"</?(?:{_BLOCK_TAGS.replace('li|', '')}|address)\b[^>]*>", re.I)
 _IMAGE_ALT = re.compile(r"""<img\b[^>]*?\balt\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>""", re.I)
 _TAG = re.compile(r"</?[A-Za-z][^>]*>|<![^>]*>|<\?[^>]*>")
@@ -62,9 +66,12 @@ def text_of(finished: str) -> str:
     text = _BREAK_TAG.sub("\n", text)
     text = _LIST_ITEM.sub("\n", text)
     text = _BLOCK_TAG.sub("\n\n", text)
-    text = html.unescape(_TAG.sub("", text))
-    text = _LINE_BREAK.sub("\n", _SPACES.sub(" ", text))
-    return _EXTRA_BLANK_LINES.sub("\n\n", text).strip()
+    text = _SPACES_TO_TIDY.sub(" ", html.unescape(_TAG.sub("", text)))
+    # Runs of white space are single spaces now: one on either side of a line break at most.
+    text = text.replace(" \n", "\n").replace("\n ", "\n")
+    if "\n\n\n" in text:
+        text = _EXTRA_BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 def _plain(raw: str, *, typed: bool) -> str:
@@ -94,9 +101,58 @@ def _line_breaks_as_html(raw: str, *, typed: bool) -> str:
     for i in range(0, len(parts), 2):  # the even parts are outside <pre>
         part = parts[i]
         if typed:
-            part = _AROUND_BLOCK.sub(lambda m: m[1] or m[2], part)
-            part = _BLANK_LINE.sub("<br><br>", part)
-            parts[i] = _LINE_BREAK.sub("<br>", part)
+            parts[i] = _typed_breaks(_around_blocks(part))
         else:
             parts[i] = _LINE_BREAK.sub(" ", part)
     return "".join(parts)
+
+
+def _around_blocks(part: str) -> str:
+    """White space that holds a line break, just before a block tag or else just after it,
+    dropped: it is layout, not a line break in the text.
+
+    One pass from the left, as a regex substitution of ``\\s*\\n\\s*(TAG)|(TAG)\\s*\\n\\s*``
+    would make it, but looking for tags only (that regex tried every position of the text).
+    """
+    if "\n" not in part:
+        return part
+    kept: list[str] = []
+    done = 0  # what the text up to here has become is in ``kept``
+    for start in _BLOCK_START.finditer(part):
+        at = start.start()
+        if at < done:
+            continue  # inside white space or a tag already dealt with
+        tag = start[1]
+        end = at + len(tag)
+        before = part[done:at]
+        text = before.rstrip()
+        if "\n" in before[len(text) :]:
+            kept += (text, tag)
+            done = end
+            continue
+        after = _WHITE_SPACE.match(part, end)
+        assert after is not None  # \s* always matches
+        if "\n" in after[0]:
+            kept.append(part[done:end])
+            done = after.end()
+    kept.append(part[done:])
+    return "".join(kept)
+
+
+def _typed_breaks(part: str) -> str:
+    """A typed line break as <br>, a blank line (or several) as <br><br>, without the spaces
+    around them."""
+    if "\n" not in part:
+        return part
+    lines = part.split("\n")
+    kept = [lines[0].rstrip(_INLINE_SPACE)]
+    blank = False  # the break being written crossed a line of white space alone
+    for line in lines[1:-1]:
+        words = line.strip(_INLINE_SPACE)
+        if words:
+            kept += ("<br><br>" if blank else "<br>", words)
+            blank = False
+        else:
+            blank = True
+    kept += ("<br><br>" if blank else "<br>", lines[-1].lstrip(_INLINE_SPACE))
+    return "".join(kept)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class ExportKind(StrEnum):
@@ -51,9 +52,12 @@ class Discussion:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ExportComment:
-    """One loaded comment. ``date`` is UTC ISO 8601 (``2014-01-14T17:32:12Z``) or None."""
+class ExportComment(NamedTuple):
+    """One loaded comment. ``date`` is UTC ISO 8601 (``2014-01-14T17:32:12Z``) or None.
+
+    A named tuple rather than a frozen dataclass: a million are made, and a frozen dataclass
+    costs twice as long to make.
+    """
 
     export_id: str
     discussion_key: str

@@ -1,19 +1,24 @@
-"""Export records into outline-numbered rows, through SQLite, in bounded memory.
+"""Export records into outline-numbered rows, in bounded memory.
 
 Threading cannot trust the file's order: Disqus lists every post after every thread, in no
-order, and WordPress sometimes writes a reply before its parent. Holding a discussion's tree in
-Python would cost memory in proportion to its size (a million comments in one discussion), so
-the reader's records are streamed into TEMP staging tables and the tree is numbered by SQL,
-level by level; SQLite sorts on disk, and Python holds one batch of rows at a time.
+order, and WordPress sometimes writes a reply before its parent. Outline ids follow the 2014
+page (:mod:`bot.archive.outline`): within a discussion the top-level comments are 1..n by date
+(then file order), the replies to "3" are "3.1", "3.2" ... by date. A parent id the file lacks
+(never there, or left out as spam, deleted or pending) becomes a placeholder comment at the top
+level holding its replies. A loop in the parent ids (never written by WordPress or Disqus, but
+possible in a hand-made file) puts its comments at the top level after the others.
 
-Outline ids follow the 2014 page (:mod:`bot.archive.outline`): within a discussion the top-level
-comments are 1..n by date (then file order), the replies to "3" are "3.1", "3.2" ... by date.
-A parent id the file lacks (never there, or left out as spam, deleted or pending) becomes a
-placeholder comment at the top level holding its replies. A loop in the parent ids (never
-written by WordPress or Disqus, but possible in a hand-made file) puts its comments at the top
-level after the others.
+Two ways give the same rows. WordPress writes a post's comments inside its item, so each item's
+comments are threaded in memory when the item ends (:mod:`bot.archive.exports.tree`) and written
+as final rows at once. Disqus's posts come after every thread in no order, and one discussion may
+be too large to hold (a million comments): those records are streamed into TEMP staging tables
+and numbered by SQL, level by level; SQLite sorts on disk, and Python holds one batch of rows at
+a time. Above :data:`GROUP_LIMIT` comments, a WordPress item takes the SQL way.
 
-The result is two TEMP objects on the caller's connection (the schema the store adopts):
+Rows go to a :class:`Destination`: the store's own tables, or (:func:`load_export`) two TEMP
+tables on the caller's connection, in the neutral columns below.
+
+The neutral columns, as :func:`load_export` leaves them (the store maps them to its own):
 
 ``temp.export_discussion`` (table), one row per discussion with at least one comment, in file
 order; Disqus threads whose links are one page are merged into one::
@@ -25,7 +30,7 @@ order; Disqus threads whose links are one page are merged into one::
     body TEXT NOT NULL              -- the opening text's HTML, '' when plain (see exports.html)
     text TEXT NOT NULL              -- the same, plain text for search
 
-``temp.export_comment`` (view), one row per comment and placeholder; ``ORDER BY position`` is
+``temp.export_comment`` (table), one row per comment and placeholder; ``ORDER BY position`` is
 page order (discussion by discussion; a parent before its children, siblings by date)::
 
     position   INTEGER  -- 1.. across the whole export, unique
@@ -42,15 +47,15 @@ page order (discussion by discussion; a parent before its children, siblings by 
     permalink  TEXT     -- the discussion's link + "#comment-<export id>", NULL for placeholders
     export_id  TEXT     -- the export's own comment id (also a placeholder's missing parent id)
 
-They live until :func:`drop_export_tables` or the connection closes; a store copies them with
-one ``INSERT ... SELECT ... ORDER BY position``. No e-mail or IP column exists at any stage.
+They live until :func:`drop_export_tables` or the connection closes. No e-mail or IP column
+exists at any stage.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,12 +69,91 @@ from bot.archive.exports.records import (
     Record,
     Skipped,
 )
+from bot.archive.exports.tree import page_order
 
 BATCH = 2_000
 # From this size an export's XML is read in a child process beside the rest of the load
 # (bot.archive.exports.pipeline); smaller files (samples, tests) would gain a fraction of a
 # second at most, and each start an interpreter.
 CHILD_PROCESS_FROM = 16 * 2**20
+# Comments of one WordPress item threaded in memory (about 1 KB each with their rows: 20,000
+# added 23 MB to the peak); a larger item is staged and threaded in SQLite, so memory stays
+# bounded whatever one discussion's size.
+GROUP_LIMIT = 10_000
+
+DISCUSSION_COLUMNS = (
+    "discussion",
+    "merge_key",
+    "export_id",
+    "title",
+    "link",
+    "date",
+    "author",
+    "body",
+    "text",
+)
+COMMENT_COLUMNS = (
+    "position",
+    "discussion",
+    "id",
+    "parent_id",
+    "depth",
+    "kind",
+    "author",
+    "author_url",
+    "date",
+    "body",
+    "text",
+    "permalink",
+    "export_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where an export's rows go: per table, each column and its value as an SQL expression of
+    the neutral columns above, written ``{name}`` (``"nullif({body}, '')"``)."""
+
+    discussion_table: str
+    discussion: Mapping[str, str]
+    comment_table: str
+    comment: Mapping[str, str]
+
+
+OUTPUT_DDL = """
+CREATE TEMP TABLE export_discussion (
+    discussion INTEGER PRIMARY KEY,
+    merge_key TEXT NOT NULL UNIQUE,
+    export_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    link TEXT NOT NULL,
+    date TEXT,
+    author TEXT,
+    body TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TEMP TABLE export_comment (
+    position INTEGER PRIMARY KEY,
+    discussion INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    parent_id TEXT,
+    depth INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    author TEXT,
+    author_url TEXT,
+    date TEXT,
+    body TEXT NOT NULL,
+    text TEXT NOT NULL,
+    permalink TEXT,
+    export_id TEXT NOT NULL
+);
+"""
+TEMP_DESTINATION = Destination(
+    "temp.export_discussion",
+    {name: f"{{{name}}}" for name in DISCUSSION_COLUMNS},
+    "temp.export_comment",
+    {name: f"{{{name}}}" for name in COMMENT_COLUMNS},
+)
 
 STAGING_DDL = """
 CREATE TEMP TABLE export_stage_discussion (
@@ -118,7 +202,7 @@ CREATE TEMP TABLE export_tree (
     sortkey TEXT NOT NULL,
     depth INTEGER NOT NULL
 );
-CREATE TEMP TABLE export_discussion (
+CREATE TEMP TABLE export_staged_discussion (
     discussion INTEGER PRIMARY KEY,
     merge_key TEXT NOT NULL UNIQUE,
     export_id TEXT NOT NULL,
@@ -130,7 +214,7 @@ CREATE TEMP TABLE export_discussion (
     text TEXT NOT NULL
 );
 CREATE TEMP TABLE export_order (position INTEGER PRIMARY KEY, node INTEGER NOT NULL);
-CREATE TEMP VIEW export_comment AS
+CREATE TEMP VIEW export_staged AS
 SELECT o.position, d.discussion, t.outline AS id, t.parent_outline AS parent_id, t.depth,
        CASE WHEN n.seq IS NULL THEN 'placeholder' ELSE c.kind END AS kind,
        c.author, c.author_url, c.date, coalesce(c.body, '') AS body, coalesce(c.text, '') AS text,
@@ -140,18 +224,24 @@ SELECT o.position, d.discussion, t.outline AS id, t.parent_outline AS parent_id,
 FROM export_order o
 JOIN export_tree t ON t.node = o.node
 JOIN export_node n ON n.node = o.node
-JOIN export_discussion d ON d.merge_key = n.discussion
+JOIN export_staged_discussion d ON d.merge_key = n.discussion
 LEFT JOIN export_stage_comment c ON c.seq = n.seq;
 """
 
-TEMP_OBJECTS = (
-    ("VIEW", "export_comment"),
+# What staging works in, dropped once its rows are written.
+WORKING_OBJECTS = (
+    ("VIEW", "export_staged"),
     ("TABLE", "export_order"),
-    ("TABLE", "export_discussion"),
+    ("TABLE", "export_staged_discussion"),
     ("TABLE", "export_tree"),
     ("TABLE", "export_node"),
     ("TABLE", "export_stage_comment"),
     ("TABLE", "export_stage_discussion"),
+)
+TEMP_OBJECTS = (
+    ("TABLE", "export_comment"),
+    ("TABLE", "export_discussion"),
+    *WORKING_OBJECTS,
 )
 
 # An outline number's sort key: its length as one character, then its digits, so that plain
@@ -180,7 +270,7 @@ FROM export_node WHERE parent_export_id IS NOT NULL AND parent_node IS NULL
 GROUP BY discussion, parent_export_id
 """
 _DISCUSSIONS = """
-INSERT INTO export_discussion (merge_key, export_id, title, link, date, author, body, text)
+INSERT INTO export_staged_discussion (merge_key, export_id, title, link, date, author, body, text)
 SELECT merge_key, export_id, title, link, date, author, body, text
 FROM export_stage_discussion s
 WHERE seq IN (SELECT min(seq) FROM export_stage_discussion GROUP BY merge_key)
@@ -225,9 +315,17 @@ _ORDER = """
 INSERT INTO export_order (node)
 SELECT t.node FROM export_tree t
 JOIN export_node n ON n.node = t.node
-JOIN export_discussion d ON d.merge_key = n.discussion
+JOIN export_staged_discussion d ON d.merge_key = n.discussion
 ORDER BY d.discussion, t.sortkey
 """
+_STAGE_DISCUSSION = (
+    "INSERT INTO export_stage_discussion (key, merge_key, export_id, title, link, date, author,"
+    " body, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_STAGE_COMMENT = (
+    "INSERT INTO export_stage_comment (discussion_key, export_id, parent_export_id, kind, author,"
+    " author_url, date, body, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass(slots=True)
@@ -277,64 +375,198 @@ def load_export(
     tables are complete or, on an error, none are left. ``progress(n)`` hears how many records
     have been read. Raises ArchiveFormatError naming the file for unreadable input.
     """
+    drop_export_tables(conn)
+    conn.executescript(OUTPUT_DDL)
+    try:
+        return write_export(conn, path, TEMP_DESTINATION, progress=progress)
+    except BaseException:
+        drop_export_tables(conn)
+        raise
+
+
+def write_export(
+    conn: sqlite3.Connection,
+    path: Path,
+    destination: Destination,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ExportReport:
+    """Stream the export at ``path`` into ``destination``'s tables, whole or not at all.
+
+    What staging needs is made and dropped here, on ``conn``'s TEMP schema.
+    """
     detected = detect(path)
     records = read_export(path, detected)
     report = ExportReport(path, detected.format, detected.version)
-    drop_export_tables(conn)
+    writer = _Writer(conn, destination, report)
     conn.execute("SAVEPOINT export_load")
     try:
-        for statement in _statements(STAGING_DDL + TREE_DDL):
-            conn.execute(statement)
-        _stage(conn, records, report, progress)
-        _build_tree(conn, report)
+        if detected.format is ExportFormat.WXR:
+            _write_by_item(writer, _counted(records, progress))
+        else:
+            writer.stage_all(_counted(records, progress))
+        writer.flush()
     except BaseException:
         conn.execute("ROLLBACK TO export_load")
         conn.execute("RELEASE export_load")
-        drop_export_tables(conn)
+        _drop(conn, WORKING_OBJECTS)
         raise
     conn.execute("RELEASE export_load")
     return report
 
 
 def drop_export_tables(conn: sqlite3.Connection) -> None:
-    for kind, name in TEMP_OBJECTS:
+    _drop(conn, TEMP_OBJECTS)
+
+
+def _drop(conn: sqlite3.Connection, objects: Iterable[tuple[str, str]]) -> None:
+    for kind, name in objects:
         conn.execute(f"DROP {kind} IF EXISTS temp.{name}")
 
 
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";\n") if s.strip()]
-
-
-def _stage(
-    conn: sqlite3.Connection,
-    records: Iterable[Record],
-    report: ExportReport,
-    progress: Callable[[int], None] | None,
-) -> None:
-    discussions: list[tuple[object, ...]] = []
-    comments: list[tuple[object, ...]] = []
+def _counted(records: Iterable[Record], progress: Callable[[int], None] | None) -> Iterator[Record]:
+    if progress is None:
+        yield from records
+        return
     read = 0
-
-    def flush() -> None:
-        conn.executemany(
-            "INSERT INTO export_stage_discussion (key, merge_key, export_id, title, link, date,"
-            " author, body, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            discussions,
-        )
-        conn.executemany(
-            "INSERT INTO export_stage_comment (discussion_key, export_id, parent_export_id, kind,"
-            " author, author_url, date, body, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            comments,
-        )
-        discussions.clear()
-        comments.clear()
-        if progress is not None:
-            progress(read)
-
     for record in records:
+        yield record
         read += 1
+        if read % BATCH == 0:
+            progress(read)
+    progress(read)
+
+
+def _write_by_item(writer: _Writer, records: Iterable[Record]) -> None:
+    """WordPress: each item's comments come before the item's end, where its record is sent."""
+    comments: list[ExportComment] = []
+    key: str | None = None
+    staged = False  # the current item's comments went to SQL staging
+    for record in records:
         if isinstance(record, ExportComment):
-            comments.append(
+            if record.discussion_key != key:
+                # Comments on an item that is not a discussion (an attachment).
+                writer.end_item(None, comments, staged=staged)
+                comments, key, staged = [], record.discussion_key, False
+            if staged:
+                writer.stage(record)
+            elif len(comments) < GROUP_LIMIT:
+                comments.append(record)
+            else:
+                writer.begin_staging()
+                for comment in comments:
+                    writer.stage(comment)
+                writer.stage(record)
+                comments, staged = [], True
+        elif isinstance(record, Discussion):
+            writer.end_item(record if record.key == key else None, comments, staged=staged)
+            comments, key, staged = [], None, False
+        else:
+            writer.report.left_out[record.reason.value] += 1
+    writer.end_item(None, comments, staged=staged)
+
+
+class _Writer:
+    """Final rows into the destination, numbered in page order across the whole export."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, destination: Destination, report: ExportReport
+    ) -> None:
+        self.conn = conn
+        self.report = report
+        self.destination = destination
+        self.discussions = 0
+        self.positions = 0
+        self.discussion_rows: list[tuple[object, ...]] = []
+        self.comment_rows: list[tuple[object, ...]] = []
+        self.staged_discussions: list[tuple[object, ...]] = []
+        self.staged_comments: list[tuple[object, ...]] = []
+        self.insert_discussion = _insert_values(
+            destination.discussion_table, destination.discussion, DISCUSSION_COLUMNS
+        )
+        self.insert_comment = _insert_values(
+            destination.comment_table, destination.comment, COMMENT_COLUMNS
+        )
+
+    def end_item(
+        self, discussion: Discussion | None, comments: list[ExportComment], *, staged: bool
+    ) -> None:
+        """An item's comments (held, or staged) written under its discussion; without one (an
+        attachment's comments) they are counted as left out. An item nobody commented on is
+        no discussion here."""
+        if staged:
+            if discussion is not None:
+                self.stage(discussion)
+            self.copy_staged()
+        elif discussion is not None and comments:
+            self.add_threaded(discussion, comments)
+        elif comments:
+            self.report.left_out[LeftOut.NO_DISCUSSION.value] += len(comments)
+
+    def add_threaded(self, discussion: Discussion, comments: list[ExportComment]) -> None:
+        self.discussions += 1
+        number = self.discussions
+        self.report.discussions += 1
+        self.discussion_rows.append((number, *_discussion_values(discussion)))
+        link = discussion.link
+        kinds = self.report.kinds
+        rows = self.comment_rows
+        for outline, parent, depth, comment, export_id in page_order(comments):
+            self.positions += 1
+            if comment is None:
+                # A placeholder: no author, link or date, no words, no permalink.
+                kinds["placeholder"] += 1
+                rows.append(
+                    (self.positions, number, outline, parent, depth, "placeholder", None, None)
+                    + (None, "", "", None, export_id)
+                )
+                continue
+            kind = comment.kind.value
+            kinds[kind] += 1
+            rows.append(
+                (
+                    self.positions,
+                    number,
+                    outline,
+                    parent,
+                    depth,
+                    kind,
+                    comment.author,
+                    comment.author_url,
+                    comment.date,
+                    comment.body,
+                    comment.text,
+                    f"{link}#comment-{export_id}" if link else None,
+                    export_id,
+                )
+            )
+        if len(rows) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        self.conn.executemany(self.insert_discussion, self.discussion_rows)
+        self.conn.executemany(self.insert_comment, self.comment_rows)
+        self.discussion_rows.clear()
+        self.comment_rows.clear()
+
+    def stage_all(self, records: Iterable[Record]) -> None:
+        """Disqus: every record staged, then threaded in SQL at once."""
+        self.begin_staging()
+        for record in records:
+            if isinstance(record, Skipped):
+                self.report.left_out[record.reason.value] += 1
+            else:
+                self.stage(record)
+        self.copy_staged()
+
+    def begin_staging(self) -> None:
+        _drop(self.conn, WORKING_OBJECTS)
+        for statement in _statements(STAGING_DDL + TREE_DDL):
+            self.conn.execute(statement)
+
+    def stage(self, record: Discussion | ExportComment) -> None:
+        if isinstance(record, ExportComment):
+            self.staged_comments.append(
                 (
                     record.discussion_key,
                     record.export_id,
@@ -347,28 +579,85 @@ def _stage(
                     record.text,
                 )
             )
-        elif isinstance(record, Discussion):
-            discussions.append(
-                (
-                    record.key,
-                    record.merge_key,
-                    record.export_id,
-                    record.title,
-                    record.link,
-                    record.date,
-                    record.author,
-                    record.body,
-                    record.text,
-                )
+        else:
+            self.staged_discussions.append((record.key, *_discussion_values(record)))
+        if len(self.staged_comments) + len(self.staged_discussions) >= BATCH:
+            self._flush_staged()
+
+    def _flush_staged(self) -> None:
+        self.conn.executemany(_STAGE_DISCUSSION, self.staged_discussions)
+        self.conn.executemany(_STAGE_COMMENT, self.staged_comments)
+        self.staged_discussions.clear()
+        self.staged_comments.clear()
+
+    def copy_staged(self) -> None:
+        """Thread what is staged and write it after the rows written so far."""
+        self._flush_staged()
+        self.flush()  # rows keep page order in the destination
+        _build_tree(self.conn, self.report)
+        destination = self.destination
+        discussions = self.conn.execute(
+            _insert_select(
+                destination.discussion_table,
+                destination.discussion,
+                DISCUSSION_COLUMNS,
+                "export_staged_discussion",
+                discussion=self.discussions,
             )
-        elif isinstance(record, Skipped):
-            report.left_out[record.reason.value] += 1
-        if len(comments) + len(discussions) >= BATCH:
-            flush()
-    flush()
+        ).rowcount
+        comments = self.conn.execute(
+            _insert_select(
+                destination.comment_table,
+                destination.comment,
+                COMMENT_COLUMNS,
+                "export_staged",
+                discussion=self.discussions,
+                position=self.positions,
+            )
+            + " ORDER BY position"
+        ).rowcount
+        self.discussions += discussions
+        self.positions += comments
+        _drop(self.conn, WORKING_OBJECTS)
+
+
+def _discussion_values(discussion: Discussion) -> tuple[object, ...]:
+    """A discussion's neutral columns after its number (or, staged, its key)."""
+    return (
+        discussion.merge_key,
+        discussion.export_id,
+        discussion.title,
+        discussion.link,
+        discussion.date,
+        discussion.author,
+        discussion.body,
+        discussion.text,
+    )
+
+
+def _insert_values(table: str, columns: Mapping[str, str], neutral: tuple[str, ...]) -> str:
+    """An INSERT of one neutral row (its values bound in the neutral columns' order)."""
+    values = {name: f"?{i}" for i, name in enumerate(neutral, 1)}
+    expressions = ", ".join(value.format(**values) for value in columns.values())
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({expressions})"
+
+
+def _insert_select(
+    table: str, columns: Mapping[str, str], neutral: tuple[str, ...], source: str, **offsets: int
+) -> str:
+    """An INSERT of every row of the staging table or view ``source``, its numbers moved on by
+    ``offsets`` (the discussions and positions written before it)."""
+    names = {name: f"({name} + {offsets[name]})" if name in offsets else name for name in neutral}
+    expressions = ", ".join(value.format(**names) for value in columns.values())
+    return f"INSERT INTO {table} ({', '.join(columns)}) SELECT {expressions} FROM temp.{source}"
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";\n") if s.strip()]
 
 
 def _build_tree(conn: sqlite3.Connection, report: ExportReport) -> None:
+    """Number what is staged, and add what it holds to ``report``."""
     conn.execute(_NODES)
     staged = _scalar(conn, "SELECT count(*) FROM export_stage_comment")
     nodes = _scalar(conn, "SELECT count(*) FROM export_node")
@@ -389,18 +678,19 @@ def _build_tree(conn: sqlite3.Connection, report: ExportReport) -> None:
         conn.execute(_LOOPS_TO_TOP_LEVEL)
     conn.execute(_DISCUSSIONS)
     conn.execute(_ORDER)
-    report.discussions = _scalar(conn, "SELECT count(*) FROM export_discussion")
+    discussions = _scalar(conn, "SELECT count(*) FROM export_staged_discussion")
+    report.discussions += discussions
     stage_pages = _scalar(
         conn,
         "SELECT count(*) FROM (SELECT DISTINCT key FROM export_stage_discussion s"
         " WHERE EXISTS (SELECT 1 FROM export_node n WHERE n.discussion = s.merge_key))",
     )
-    report.merged_threads = stage_pages - report.discussions
+    report.merged_threads += stage_pages - discussions
     for kind, count in conn.execute(
         "SELECT coalesce(c.kind, 'placeholder'), count(*) FROM export_node n"
         " LEFT JOIN export_stage_comment c ON c.seq = n.seq GROUP BY 1"
     ):
-        report.kinds[kind] = count
+        report.kinds[kind] += count
 
 
 def _number_levels(conn: sqlite3.Connection) -> None:

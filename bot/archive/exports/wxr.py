@@ -41,9 +41,31 @@ _LEFT_OUT = {
 _KINDS = {"pingback": ExportKind.PINGBACK, "trackback": ExportKind.TRACKBACK}
 
 
+# The only <wp:comment> fields read, in the order :data:`CommentFields` holds them; the
+# commenter's e-mail and IP are not among them.
+_COMMENT_FIELDS = (
+    "comment_id",
+    "comment_author",
+    "comment_author_url",
+    "comment_date",
+    "comment_date_gmt",
+    "comment_content",
+    "comment_approved",
+    "comment_type",
+    "comment_parent",
+)
+_ID, _AUTHOR, _URL, _DATE, _DATE_GMT, _CONTENT, _APPROVED, _TYPE, _PARENT = range(9)
+_TEXT = 9
+
+# A comment's fields by position (None: the element is absent), the content already converted:
+# its HTML at _CONTENT and its plain text at _TEXT (bot.archive.exports.html). A tuple, not a
+# dict: a million of them cross the pipe from the reader process, and their keys would be most
+# of the bytes.
+CommentFields = tuple[str | None, ...]
 # What the XML pass hands on: plain strings only, so that it can run in another process
-# (bot.archive.exports.pipeline). ("item", key, fields) or ("comment", discussion key, fields).
-Fields = tuple[str, str, dict[str, str]]
+# (bot.archive.exports.pipeline). ("item", key, item fields) or ("comment", discussion key,
+# comment fields).
+Fields = tuple[str, str, dict[str, str] | CommentFields]
 
 
 def read_wxr(path: Path, namespace: str) -> Iterator[Record]:
@@ -70,8 +92,8 @@ def read_fields(path: Path, namespace: str) -> Iterator[Fields]:
 
 def records(fields: Iterable[Fields]) -> Iterator[Record]:
     """Records from what :func:`read_fields` read: text converted, dates made UTC ISO."""
-    for kind, key, values in fields:
-        yield _discussion(values, key) if kind == "item" else _comment(values, key)
+    for _, key, values in fields:
+        yield _discussion(values, key) if isinstance(values, dict) else _comment(values, key)
 
 
 def _item_fields(item: etree._Element, wp: str) -> dict[str, str]:
@@ -105,58 +127,46 @@ def _discussion(item: dict[str, str], key: str) -> Discussion:
     )
 
 
-# The only <wp:comment> fields read; the commenter's e-mail and IP are not among them.
-_COMMENT_FIELDS = frozenset(
-    {
-        "comment_id",
-        "comment_author",
-        "comment_author_url",
-        "comment_date",
-        "comment_date_gmt",
-        "comment_content",
-        "comment_approved",
-        "comment_type",
-        "comment_parent",
-    }
-)
-
-
-def _comment(fields: dict[str, str], discussion_key: str) -> ExportComment | Skipped:
-    approved = fields.get("comment_approved", "0")
+def _comment(fields: CommentFields, discussion_key: str) -> ExportComment | Skipped:
+    approved = fields[_APPROVED]
     if approved != "1":
-        return Skipped(_LEFT_OUT.get(approved, LeftOut.PENDING))
-    parent = fields.get("comment_parent")
-    body, text = convert(fields.get("comment_content", ""), typed=True)
+        return Skipped(_LEFT_OUT.get(approved or "0", LeftOut.PENDING))
+    parent = fields[_PARENT]
     return ExportComment(
-        export_id=fields.get("comment_id", ""),
+        export_id=fields[_ID] or "",
         discussion_key=discussion_key,
         parent_export_id=parent if parent and parent != "0" else None,
-        kind=_KINDS.get(fields.get("comment_type", ""), ExportKind.COMMENT),
+        kind=_KINDS.get(fields[_TYPE] or "", ExportKind.COMMENT),
         # Pingback authors are the linking page's title, stored HTML-escaped.
-        author=html.unescape(fields.get("comment_author", "")) or None,
-        author_url=web_link(fields.get("comment_author_url")),
-        date=dates.wordpress(fields.get("comment_date_gmt"), fields.get("comment_date")),
-        body=body,
-        text=text,
+        author=html.unescape(fields[_AUTHOR] or "") or None,
+        author_url=web_link(fields[_URL]),
+        date=dates.wordpress(fields[_DATE_GMT], fields[_DATE]),
+        body=fields[_CONTENT] or "",
+        text=fields[_TEXT] or "",
     )
 
 
-def _fields(element: etree._Element, wp: str) -> dict[str, str]:
+def _fields(element: etree._Element, wp: str) -> CommentFields:
     """The wanted fields of a comment in one pass over its children (a million comments make
     a find() per field add up), each stripped of surrounding white space."""
-    names = _field_names(wp)
-    fields: dict[str, str] = {}
+    positions = _field_positions(wp)
+    fields: list[str | None] = [None] * len(_COMMENT_FIELDS)
     for child in element:
-        name = names.get(child.tag)
-        if name is not None and name not in fields:
-            fields[name] = (child.text or "").strip()
-    return fields
+        at = positions.get(child.tag)
+        if at is not None and fields[at] is None:
+            fields[at] = (child.text or "").strip()
+    text = None  # a comment left out is not converted
+    if fields[_APPROVED] == "1":
+        # Converted where the XML is read: when that is a process of its own, the other one
+        # still threads and writes every row, and this balances the two (a third of the work).
+        fields[_CONTENT], text = convert(fields[_CONTENT] or "", typed=True)
+    return (*fields, text)
 
 
 @functools.cache
-def _field_names(wp: str) -> dict[object, str]:
-    """Each wanted field's full tag ("{namespace}comment_id") to its name, for one namespace."""
-    return {f"{wp}{name}": name for name in _COMMENT_FIELDS}
+def _field_positions(wp: str) -> dict[object, int]:
+    """Each wanted field's full tag ("{namespace}comment_id") to its place in CommentFields."""
+    return {f"{wp}{name}": at for at, name in enumerate(_COMMENT_FIELDS)}
 
 
 def web_link(url: str | None) -> str | None:
