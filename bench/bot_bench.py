@@ -399,13 +399,18 @@ class Result:
     latency: Latency
     # The median of SimCord's time taken out of a sample.
     simcord_p50_ms: float
+    # Every timed sample, in the order taken.
+    samples_ms: list[float]
 
 
 def result_of(case: Case) -> Result:
     sizes = sorted(set(case.answers.values()))
     answers = str(sizes[0]) if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
     simulated = statistics.median(case.simulated) * 1000
-    return Result(case.label, len(case.values), answers, percentiles(case.samples), simulated)
+    samples = [round(sample * 1000, 3) for sample in case.samples]
+    return Result(
+        case.label, len(case.values), answers, percentiles(case.samples), simulated, samples
+    )
 
 
 async def build(page: Path, db_path: Path, comments: int, seed: int) -> dict[str, float]:
