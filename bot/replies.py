@@ -3,7 +3,6 @@ need, and a comment in full (shown by /comment and by opening a search result)."
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import discord
@@ -44,13 +43,9 @@ async def comment_embeds(archive: LoadedArchive, comment: Comment) -> list[disco
     """A comment in full with its context and the ids of its replies; in an archive of several
     discussions, ids as typed there ("4/3.2") and the discussion's title."""
     db, number = archive.db, comment.discussion
-    # Queued together, the connection's thread runs them back to back instead of waiting for the
-    # event loop between them.
-    above, replies, reply_ids = await asyncio.gather(
-        queries.ancestors(db, comment.id, number),
-        queries.descendant_count(db, comment.id, number),
-        queries.reply_ids(db, comment.id, number),
-    )
+    above = await queries.ancestors(db, comment.id, number)
+    replies = await queries.descendant_count(db, comment.id, number)
+    reply_ids = await queries.reply_ids(db, comment.id, number)
     title = None
     if archive.discussions > 1:
         discussion = await queries.get_discussion(db, number)

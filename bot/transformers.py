@@ -9,7 +9,6 @@ so it is cleaned before it reaches SQLite and quoted only in a short, escaped fo
 from __future__ import annotations
 
 import abc
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -183,20 +182,15 @@ class CommentTransformer(InArchive):
         number = ref.discussion or 1
         if ref.comment_id is None:
             return await _chosen(archive, number, None)
-        # Asked together, the connection's thread answers both without waiting for the event
-        # loop in between.
-        discussion, comment = await asyncio.gather(
-            queries.get_discussion(db, number), queries.get_comment(db, ref.comment_id, number)
-        )
-        # A discussion that is not there says so first.
-        found = _found(archive, number, discussion)
+        comment = await queries.get_comment(db, ref.comment_id, number)
         if comment is None:
+            await _chosen(archive, number, None)  # a discussion that is not there says so first
             above = await queries.ancestors(db, ref.comment_id, number)
             nearest = above[-1] if above else None
             last = await queries.last_reply(db, nearest.id if nearest else None, number)
             prefix = render.discussion_prefix(archive, number)
             raise UserFacingError(render.missing_comment(ref.comment_id, nearest, last, prefix))
-        return Chosen(archive, found, comment)
+        return await _chosen(archive, number, comment)
 
     async def suggest(
         self, interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, typed: str
@@ -243,14 +237,9 @@ class CommentTransformer(InArchive):
 
 async def _chosen(archive: LoadedArchive, number: int, comment: Comment | None) -> Chosen:
     discussion = await queries.get_discussion(archive.db, number)
-    return Chosen(archive, _found(archive, number, discussion), comment)
-
-
-def _found(archive: LoadedArchive, number: int, discussion: Discussion | None) -> Discussion:
-    """The discussion, or the answer saying the archive has no discussion ``number``."""
     if discussion is None:
         raise UserFacingError(render.missing_discussion(number, archive))
-    return discussion
+    return Chosen(archive, discussion, comment)
 
 
 class CityTransformer(InArchive):
