@@ -19,11 +19,17 @@ What is timed, per interaction, in real time (perf_counter; SimCord's clock is v
 * until the bot's request that ends the class reaches SimCord's HTTP replacement
   (``simcord.http.router.dispatch``): the interaction callback (the first answer: a message, a
   deferral or the autocomplete choices), or for ``/thread`` the request that opens the thread,
-* minus the time spent inside SimCord's ``dispatch`` in between (for /thread: its deferral and
-  anything else the bot asked of Discord on the way), so the figure is the bot's own work: our
-  code, discord.py, SQLite (in aiosqlite's thread) and the event loop's turns, including turns
-  SimCord's own settling takes while the bot awaits, which this cannot separate out (an upper
-  bound, then).
+* minus SimCord's own work in between: its ``dispatch`` of every request (for /thread: the
+  deferral and anything else the bot asked of Discord on the way) and every slice of its
+  settling (``Env._settle_internal``, which runs between the bot's steps while the bot awaits).
+  What remains is the bot's own work: our code, discord.py, SQLite (in aiosqlite's thread), and
+  the waits for the event loop and the threads to take their turn, on a machine others share.
+
+Timers: SimCord cancels only the virtual half of a timer the bot cancels and leaves its real-time
+fallback in the loop for the timer's full delay; every settling slice scans all of them (for each
+task it settles). The replay bounds each request with a 45 s ``asyncio.timeout``, so a few
+hundred /thread leave thousands, and settling grows slower with every interaction: what stalled
+an earlier bench. The bench cancels those fallbacks after each interaction (Fallbacks).
 
 The replay a /thread starts runs to its end before the next interaction (each replays at most a
 few comments), outside the timed span. ``--workdir`` keeps the page and its database there and
@@ -169,15 +175,8 @@ class _Slices:
 
 
 class Fallbacks:
-    """SimCord's real-time fallbacks of the bot's timers, to drop those nothing can fire.
-
-    SimCord gives each timer the bot sets a virtual handle and a real-time fallback, and when the
-    bot cancels the timer (every ``asyncio.timeout`` that ends in time does: the replay's 45 s
-    bound on each request) it cancels only the virtual one. The fallback stays in the loop's
-    heap for the timer's real delay and then does nothing; until then every settling slice scans
-    it. At a few hundred /thread a minute that is thousands, and settling slows without end
-    (what stalled an earlier bench). Cancelling them changes nothing the bot can see.
-    """
+    """SimCord's real-time fallbacks of the bot's timers, to drop those of cancelled timers
+    (see the module's docstring): cancelling them changes nothing the bot can see."""
 
     def __init__(self) -> None:
         self._records: list[Any] = []
