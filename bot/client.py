@@ -227,6 +227,7 @@ class ArchiveBot(commands.AutoShardedBot):
     settings: Settings
     _archives: ArchiveSet | None
     _jobs: JobStore | None
+    _guild_archives: GuildArchives | None
     _replays: ReplayManager | None
 
     def __init__(self, settings: Settings) -> None:
@@ -248,6 +249,7 @@ class ArchiveBot(commands.AutoShardedBot):
         self.settings = settings
         self._archives = None
         self._jobs = None
+        self._guild_archives = None
         self._replays = None
 
     @property
@@ -277,8 +279,11 @@ class ArchiveBot(commands.AutoShardedBot):
 
     @property
     def guild_archives(self) -> GuildArchives:
-        """Each server's default archive, kept in the jobs store's database."""
-        return GuildArchives(self.jobs.connection)
+        """Each server's default archive, kept in the jobs store's database, from setup_hook
+        until close()."""
+        if self._guild_archives is None:
+            raise RuntimeError("the jobs database is not open (setup_hook has not run)")
+        return self._guild_archives
 
     @property
     def replays(self) -> ReplayManager:
@@ -291,6 +296,7 @@ class ArchiveBot(commands.AutoShardedBot):
         settings = self.settings
         self._archives = await ArchiveSet.open(settings.archive_paths, settings.database_path)
         self._jobs = await _open_jobs(settings)
+        self._guild_archives = GuildArchives(self._jobs.connection)
         self._replays = ReplayManager(self, self._jobs)
         # Channels can only be looked up once connected: the manager waits for that.
         self._replays.start()
@@ -313,6 +319,7 @@ class ArchiveBot(commands.AutoShardedBot):
         if self._replays is not None:
             await self._replays.close()
             self._replays = None
+        self._guild_archives = None
         if self._jobs is not None:
             await self._jobs.close()
             self._jobs = None

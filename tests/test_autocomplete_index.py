@@ -8,6 +8,7 @@ by bench/bot_bench.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import aiosqlite
@@ -16,6 +17,7 @@ import pytest
 from bot.archive import queries
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
+_OURS = re.compile(r" FROM (comment|search_term) ")
 
 
 async def plans_of(db: aiosqlite.Connection, typed: str) -> list[str]:
@@ -27,7 +29,7 @@ async def plans_of(db: aiosqlite.Connection, typed: str) -> list[str]:
     finally:
         await db.set_trace_callback(None)
     # FTS5's own statements (on its shadow tables) are traced too: only ours are the question.
-    ours = [s for s in statements if s.startswith("SELECT") and " FROM comment " in s]
+    ours = [s for s in statements if s.startswith("SELECT") and _OURS.search(s)]
     assert ours
     plans: list[str] = []
     for statement in ours:
@@ -61,3 +63,35 @@ async def test_ids_come_from_the_index_range_and_words_as_typed(db: aiosqlite.Co
     assert ids(await queries.complete_comment_ids(db, "centr democratic")) == []
     # Letter case and hyphens as the full-text index reads them ("Snitch-jacketing").
     assert ids(await queries.complete_comment_ids(db, "SNITCH JACK")) == ["0.1", "6.1"]
+
+
+@pytest.mark.parametrize("typed", ["the", "democratic centr", "snitch jacket", "organiz"])
+async def test_a_word_past_two_letters_is_completed_by_the_vocabulary_index(
+    db: aiosqlite.Connection, typed: str
+) -> None:
+    plans = await plans_of(db, typed)
+
+    # The words it may be the start of: a range of the vocabulary's key, not a scan of it.
+    assert any(
+        p.startswith("SEARCH search_term USING PRIMARY KEY (term>? AND term<?)") for p in plans
+    )
+    assert not [p for p in plans if p.startswith("SCAN search_term")], plans
+
+
+@pytest.mark.parametrize("typed", ["the", "democratic centr", "snitch jacket", "organiz", "expel"])
+async def test_completing_from_the_vocabulary_finds_what_a_prefix_match_finds(
+    db: aiosqlite.Connection, typed: str
+) -> None:
+    # FTS5's own prefix query, in page order, is what the list should hold: the real page's words
+    # have far fewer completions than the vocabulary lookup takes, and words match no id.
+    async with db.execute(
+        "SELECT c.id FROM comment_fts JOIN comment AS c ON c.rowid = comment_fts.rowid"
+        " WHERE comment_fts MATCH ? ORDER BY comment_fts.rowid LIMIT 25",
+        (f'"{typed}"*',),
+    ) as cursor:
+        expected = [row[0] for row in await cursor.fetchall()]
+
+    found = [c.id for c in await queries.complete_comment_ids(db, typed)]
+
+    assert expected
+    assert found == expected

@@ -57,3 +57,26 @@ async def test_a_jobs_database_from_before_server_defaults_keeps_its_jobs(tmp_pa
         assert db.execute("SELECT guild_id, archive, set_by FROM guild_archive").fetchall() == [
             (GUILD, "my-blog", MOD)
         ]
+
+
+async def test_a_server_default_is_read_once_per_process_and_kept_as_it_is_chosen(
+    tmp_path: Path,
+) -> None:
+    store = await JobStore.open(tmp_path / "jobs.db")
+    defaults = GuildArchives(store.connection)
+    statements: list[str] = []
+    try:
+        # Chosen before this process started.
+        await GuildArchives(store.connection).set(OTHER_GUILD, "my-blog", by=MOD)
+        await store.connection.set_trace_callback(statements.append)
+        # Every command and keystroke asks: only the first question per server reads the file.
+        assert [await defaults.get(GUILD) for _ in range(3)] == [None, None, None]
+        assert [await defaults.get(OTHER_GUILD) for _ in range(3)] == ["my-blog"] * 3
+        assert len([s for s in statements if s.startswith("SELECT")]) == 2
+
+        statements.clear()
+        await defaults.set(GUILD, "other-blog", by=MOD)
+        assert await defaults.get(GUILD) == "other-blog"
+        assert not [s for s in statements if s.startswith("SELECT")]
+    finally:
+        await store.close()

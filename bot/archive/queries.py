@@ -26,6 +26,14 @@ _comment_values = operator.attrgetter(*COMMENT_COLUMNS)
 _WORDS = re.compile(r"[^\W_]+")
 # A typed id is short; more words than this only slow the lookup without narrowing it.
 MAX_TYPED_WORDS = 8
+# The prefix lengths the full-text index keeps (search.SEARCH_SCHEMA's prefix='1 2'). FTS5 reads
+# a longer prefix by merging the whole doclist of every word it starts ("the*" at a million
+# comments: 140 ms), so a last word that long is completed from the vocabulary instead: an OR of
+# whole words is read lazily, in page order, only as far as the list needs (0.1 ms).
+_INDEXED_PREFIX = 2
+# The most frequent words a typed word may be the start of; the rarer ones only come once another
+# letter narrows the choice (a list of 25 in page order is filled by the frequent ones anyway).
+_COMPLETIONS = 64
 _MEMBER_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Member))
 
 
@@ -43,19 +51,19 @@ def _comment(row: tuple[Any, ...]) -> Comment:
 async def _one(
     db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()
 ) -> tuple[Any, ...]:
-    async with db.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
+    rows = await _all(db, sql, params)
+    if not rows:
         # Only a database built by ingest is ever opened, and it always has these rows.
         raise LookupError(f"the archive database is incomplete: nothing for {sql!r}")
-    return tuple(row)
+    return rows[0]
 
 
 async def _all(
     db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()
 ) -> list[tuple[Any, ...]]:
-    async with db.execute(sql, params) as cursor:
-        return [tuple(row) for row in await cursor.fetchall()]
+    # One trip to the connection's thread, where a cursor's execute, fetch and close take three:
+    # each trip waits for the event loop's turn, which on a busy loop is most of a lookup's time.
+    return [tuple(row) for row in await db.execute_fetchall(sql, params)]
 
 
 async def get_post(db: aiosqlite.Connection) -> Post:
@@ -206,9 +214,9 @@ async def complete_comment_ids(
 
     It runs on every keystroke, so each part is one index range: ids by the id index, in id
     order (the typed id itself first, then its replies: "3" offers 3, 3.1, 3.1.1 ...); words
-    by the full-text index, the last one as a prefix since it is still being typed, in page
-    order (the full-text index's own order, comments being stored in page order); authors by
-    the author index.
+    by the full-text index, the last one completed since it is still being typed (by the prefix
+    index, or the vocabulary's key range past two letters), in page order (the full-text
+    index's own order, comments being stored in page order); authors by the author index.
     """
     typed = typed.strip()
     if not typed:
@@ -220,8 +228,8 @@ async def complete_comment_ids(
         )
         return [_comment(row) for row in rows]
     rows = await _all(db, *_ids_starting_with(typed, limit, discussion))
-    match = _words_match(typed)
-    if len(rows) < limit and match is not None:
+    match = await _words_match(db, typed) if len(rows) < limit else None
+    if match is not None:
         rows += await _all(
             db,
             f"{_SELECT_COMMENT} WHERE rowid IN (SELECT rowid FROM comment_fts"
@@ -263,12 +271,25 @@ def _ids_starting_with(
     )
 
 
-def _words_match(typed: str) -> str | None:
-    """The FTS5 phrase of the words typed so far, the last one a prefix, as the text would
-    hold them ("democratic centr" finds "democratic centralism", "3.1" the text "3.1");
-    None when nothing typed is a word."""
+async def _words_match(db: aiosqlite.Connection, typed: str) -> str | None:
+    """The FTS5 expression of the words typed so far as a phrase, the last one completed since it
+    is still being typed, as the text would hold them ("democratic centr" finds "democratic
+    centralism", "3.1" the text "3.1"); None when nothing typed is a word, or the last one starts
+    no word of the archive."""
     words = _WORDS.findall(typed)[:MAX_TYPED_WORDS]
-    return search.Term(" ".join(words), prefix=True).to_fts() if words else None
+    if not words:
+        return None
+    last = search.fold(words[-1])
+    if len(last) <= _INDEXED_PREFIX:
+        return search.Term(" ".join(words), prefix=True).to_fts()
+    completions = await _all(
+        db,
+        "SELECT term FROM search_term WHERE term >= ?1 AND term < ?1 || char(1114111)"
+        " ORDER BY docs DESC LIMIT ?2",
+        (last, _COMPLETIONS),
+    )
+    head = words[:-1]
+    return " OR ".join(search.Term(" ".join([*head, t])).to_fts() for (t,) in completions) or None
 
 
 async def archive_counts(db: aiosqlite.Connection) -> dict[str, int]:

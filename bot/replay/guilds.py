@@ -3,6 +3,11 @@
 It lives in the bot's state database (the jobs database, bot.replay.jobs, whose migrations
 create its table) over that store's connection: the archive databases are derived and served
 read-only, so what the bot is told to remember must live apart from them.
+
+Every command and every autocomplete keystroke asks for it, so each process keeps what it has
+read: a round trip to the database per keystroke cost more than the rest of a short lookup. The
+copy stays true under sharding because only /archive use writes a server's default, and it runs
+in the process serving that server's shard, which updates its copy as it writes.
 """
 
 from __future__ import annotations
@@ -20,17 +25,22 @@ _SET = (
 
 
 class GuildArchives:
-    """The default archive of each server that chose one, by archive name."""
+    """The default archive of each server that chose one, by archive name; one per process."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
+        # None for a server known to have chosen none.
+        self._known: dict[int, str | None] = {}
 
     async def get(self, guild_id: int) -> str | None:
-        async with self._db.execute(_GET, (guild_id,)) as cursor:
-            row = await cursor.fetchone()
-        return str(row[0]) if row else None
+        if guild_id not in self._known:
+            rows = list(await self._db.execute_fetchall(_GET, (guild_id,)))
+            self._known[guild_id] = str(rows[0][0]) if rows else None
+        return self._known[guild_id]
 
     async def set(self, guild_id: int, archive: str, *, by: int) -> None:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         await self._db.execute(_SET, (guild_id, archive, by, now))
         await self._db.commit()
+        # Only once it is stored: a failed write leaves the copy as the database is.
+        self._known[guild_id] = archive

@@ -328,11 +328,13 @@ class JobStore:
     ) -> Job:
         """Start a job, or raise :class:`NoRoom` if the channel or the server is busy."""
         now = _now()
-        cursor = await self._db.execute(
+        # The stored job comes back with the insert: /thread waits on this before its thread.
+        created = await self._db.execute_fetchall(
             "INSERT INTO job (guild_id, channel_id, target_id, here, comment_id, requested_by,"
             " total, state, created_at, updated_at, owner, archive)"
             " SELECT :guild, :channel, CASE WHEN :here THEN :channel END, :here, :comment,"
-            f" :user, :total, '{JobState.RUNNING}', :now, :now, :me, :archive WHERE {_ROOM}",
+            f" :user, :total, '{JobState.RUNNING}', :now, :now, :me, :archive WHERE {_ROOM}"
+            f" RETURNING {_JOB_COLUMNS}",
             {
                 "guild": guild_id,
                 "channel": channel_id,
@@ -347,11 +349,10 @@ class JobStore:
             },
         )
         await self._db.commit()
-        if cursor.rowcount == 0:
+        rows = list(created)
+        if not rows:
             raise await self._no_room(guild_id, channel_id)
-        job = await self.get(cursor.lastrowid or 0)
-        assert job is not None
-        return job
+        return _job(rows[0])
 
     async def resume(self, job: Job, *, cap: int) -> Job:
         """Set a paused job running again, or raise :class:`NoRoom`."""
@@ -443,5 +444,7 @@ class JobStore:
         await self._db.commit()
 
     async def _jobs(self, where: str, params: tuple[object, ...]) -> list[Job]:
-        async with self._db.execute(f"SELECT {_JOB_COLUMNS} FROM job WHERE {where}", params) as c:
-            return [_job(row) for row in await c.fetchall()]
+        rows = await self._db.execute_fetchall(
+            f"SELECT {_JOB_COLUMNS} FROM job WHERE {where}", params
+        )
+        return [_job(row) for row in rows]
