@@ -120,8 +120,9 @@ class Destination:
     comment: Mapping[str, str]
 
 
-OUTPUT_DDL = """
-CREATE TEMP TABLE export_discussion (
+# The numbered discussions, as load_export leaves them and as staging numbers them.
+_DISCUSSION_TABLE = """
+CREATE TEMP TABLE {name} (
     discussion INTEGER PRIMARY KEY,
     merge_key TEXT NOT NULL UNIQUE,
     export_id TEXT NOT NULL,
@@ -132,6 +133,10 @@ CREATE TEMP TABLE export_discussion (
     body TEXT NOT NULL,
     text TEXT NOT NULL
 );
+"""
+OUTPUT_DDL = (
+    _DISCUSSION_TABLE.format(name="export_discussion")
+    + """
 CREATE TEMP TABLE export_comment (
     position INTEGER PRIMARY KEY,
     discussion INTEGER NOT NULL,
@@ -148,6 +153,7 @@ CREATE TEMP TABLE export_comment (
     export_id TEXT NOT NULL
 );
 """
+)
 TEMP_DESTINATION = Destination(
     "temp.export_discussion",
     {name: f"{{{name}}}" for name in DISCUSSION_COLUMNS},
@@ -184,7 +190,8 @@ CREATE TEMP TABLE export_stage_comment (
 
 # The tree's structure only; bodies stay in export_stage_comment and are joined in at the end.
 # ``ord`` orders siblings with equal dates: file order, or a placeholder's first reply's.
-TREE_DDL = """
+TREE_DDL = (
+    """
 CREATE TEMP TABLE export_node (
     node INTEGER PRIMARY KEY,
     discussion TEXT NOT NULL,
@@ -202,17 +209,9 @@ CREATE TEMP TABLE export_tree (
     sortkey TEXT NOT NULL,
     depth INTEGER NOT NULL
 );
-CREATE TEMP TABLE export_staged_discussion (
-    discussion INTEGER PRIMARY KEY,
-    merge_key TEXT NOT NULL UNIQUE,
-    export_id TEXT NOT NULL,
-    title TEXT NOT NULL,
-    link TEXT NOT NULL,
-    date TEXT,
-    author TEXT,
-    body TEXT NOT NULL,
-    text TEXT NOT NULL
-);
+"""
+    + _DISCUSSION_TABLE.format(name="export_staged_discussion")
+    + """
 CREATE TEMP TABLE export_order (position INTEGER PRIMARY KEY, node INTEGER NOT NULL);
 CREATE TEMP VIEW export_staged AS
 SELECT o.position, d.discussion, t.outline AS id, t.parent_outline AS parent_id, t.depth,
@@ -227,6 +226,7 @@ JOIN export_node n ON n.node = o.node
 JOIN export_staged_discussion d ON d.merge_key = n.discussion
 LEFT JOIN export_stage_comment c ON c.seq = n.seq;
 """
+)
 
 # What staging works in, dropped once its rows are written.
 WORKING_OBJECTS = (
