@@ -26,11 +26,11 @@ _comment_values = operator.attrgetter(*COMMENT_COLUMNS)
 _WORDS = re.compile(r"[^\W_]+")
 # A typed id is short; more words than this only slow the lookup without narrowing it.
 MAX_TYPED_WORDS = 8
-# The prefix lengths the full-text index keeps (search.SEARCH_SCHEMA's prefix='1 2'). FTS5 reads
-# a longer prefix by merging the whole doclist of every word it starts ("the*" at a million
+# The longest prefix the full-text index keeps (search.PREFIX_LENGTHS). FTS5 reads a longer
+# prefix by merging the whole doclist of every word it starts ("the*" at a million
 # comments: 140 ms), so a last word that long is completed from the vocabulary instead: an OR of
 # whole words is read lazily, in page order, only as far as the list needs (0.1 ms).
-_INDEXED_PREFIX = 2
+_INDEXED_PREFIX = max(search.PREFIX_LENGTHS)
 # The most frequent words a typed word may be the start of; the rarer ones only come once another
 # letter narrows the choice (a list of 25 in page order is filled by the frequent ones anyway).
 _COMPLETIONS = 64

@@ -26,11 +26,12 @@ import aiosqlite
 # drops cost nothing): prefix indexes make one- and two-letter prefixes an index lookup instead
 # of a merge of every matching term's doclist (a* at 100k: 75 ms -> under 1 ms, for a larger
 # file); search_term and search_variant are the suggestion index build_search_index fills.
-SEARCH_SCHEMA = """
+PREFIX_LENGTHS = (1, 2)
+SEARCH_SCHEMA = f"""
 -- remove_diacritics folds accents so that "hector" finds "Héctor".
 CREATE VIRTUAL TABLE comment_fts USING fts5 (
     body, content='comment', content_rowid='rowid',
-    tokenize='unicode61 remove_diacritics 2', prefix='1 2'
+    tokenize='unicode61 remove_diacritics 2', prefix='{" ".join(map(str, PREFIX_LENGTHS))}'
 );
 CREATE VIRTUAL TABLE comment_vocab USING fts5vocab (comment_fts, 'row');
 -- How many comments hold each term: fts5vocab counts a term's doclist on every read.
