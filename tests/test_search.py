@@ -454,22 +454,41 @@ async def test_nothing_close_suggests_nothing(real_db: aiosqlite.Connection, unk
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "distance"),
+    ("a", "b", "cost"),
     [
-        ("", "", 0),
-        ("the", "the", 0),
-        ("teh", "the", 1),
-        ("the", "then", 1),
-        ("then", "the", 1),
-        ("cat", "cut", 1),
-        ("socailist", "socialist", 1),
-        ("", "abc", 3),
-        ("ca", "abc", 3),
-        ("kitten", "sitting", 3),
+        ("", "", (0, 0)),
+        ("the", "the", (0, 0)),
+        ("teh", "the", (1, 0)),
+        ("the", "then", (1, 0)),
+        ("then", "the", (1, 0)),
+        ("cat", "cut", (1, 1)),  # a for u: far apart on the keyboard
+        ("cat", "cst", (1, 0)),  # a for s: neighbours
+        ("socailist", "socialist", (1, 0)),
+        ("", "abc", (3, 0)),
+        ("ca", "abc", (3, 0)),
+        ("kitten", "sitting", (3, 2)),
+        # As few edits first: a substitution of neighbours rather than an insertion and a deletion.
+        ("nescl", "nescp", (1, 0)),
     ],
 )
-def test_edit_distance(a: str, b: str, distance: int) -> None:
-    assert search_module.edit_distance(a, b) == distance
+def test_edit_cost(a: str, b: str, cost: tuple[int, int]) -> None:
+    assert search_module.edit_cost(a, b) == cost
+
+
+async def test_a_dropped_letter_beats_a_far_key_of_a_more_frequent_word() -> None:
+    words = {"nesce": 500, "nescil": 3, "nescr": 800}
+    async with aiosqlite.connect(":memory:") as db:
+        await db.executescript(search_module.SEARCH_SCHEMA)
+        await db.executemany("INSERT INTO search_term (term, docs) VALUES (?, ?)", words.items())
+        await db.executemany(
+            "INSERT INTO search_variant (variant, term) VALUES (?, ?)",
+            [(v, term) for term in words for v in search_module.variants(term)],
+        )
+        # "nescl" is one edit from each; "nesce" and "nescr" are far more common, but l for e
+        # or r is not a slip a keyboard makes, while a dropped i is.
+        assert await search_module.closest(db, "nescl") == "nescil"
+        # Between equally likely slips (d is beside both e and r), the more frequent word wins.
+        assert await search_module.closest(db, "nescd") == "nescr"
 
 
 # --- prefixes --------------------------------------------------------------------------------

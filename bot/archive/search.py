@@ -410,25 +410,60 @@ async def closest(db: aiosqlite.Connection, token: str) -> str | None:
     # One edit for short words: two edits turn a three-letter word into too many others.
     allowed = 1 if len(token) <= 4 else 2
     scored = [
-        (distance, -docs, term)
+        (cost, -docs, term)
         for term, docs in candidates
-        if (distance := edit_distance(token, term)) <= allowed
+        if (cost := edit_cost(token, term))[0] <= allowed
     ]
     return min(scored)[2] if scored else None
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Optimal string alignment distance: insertions, deletions, substitutions, swaps."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
+# A letter typed for its neighbour on the keyboard is a common slip, one typed for a far key is
+# not; the rows of a QWERTY keyboard, each with how far it sits to the right of the top one.
+_KEY_ROWS = (("qwertyuiop", 0.0), ("asdfghjkl", 0.25), ("zxcvbnm", 0.75))
+
+
+def _key_neighbours() -> dict[str, frozenset[str]]:
+    keys = [
+        (key, row, offset + index)
+        for row, (letters, offset) in enumerate(_KEY_ROWS)
+        for index, key in enumerate(letters)
+    ]
+    return {
+        key: frozenset(
+            other
+            for other, other_row, other_x in keys
+            if other != key and abs(other_row - row) <= 1 and abs(other_x - x) <= 1
+        )
+        for key, row, x in keys
+    }
+
+
+_NEIGHBOURS = _key_neighbours()
+
+
+def edit_cost(a: str, b: str) -> tuple[int, int]:
+    """How far apart two words are: the fewest edits (insertions, deletions, substitutions,
+    swaps of neighbours), then, among ways with that many, the fewest substitutions of a letter
+    for one that is not beside it on the keyboard (the least likely slip)."""
+    # Optimal string alignment, with (edits, far substitutions) compared in that order.
+    previous2: list[tuple[int, int]] = []
+    previous = [(j, 0) for j in range(len(b) + 1)]
     for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
+        current = [(i, 0)] + [(0, 0)] * len(b)
         for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            edits, far = previous[j - 1]
+            if ca != cb:
+                edits, far = edits + 1, far + (cb not in _NEIGHBOURS.get(ca, ()))
+            best = min((edits, far), _plus_one(previous[j]), _plus_one(current[j - 1]))
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
+                best = min(best, _plus_one(previous2[j - 2]))
+            current[j] = best
         previous2, previous = previous, current
     return previous[-1]
+
+
+def _plus_one(cost: tuple[int, int]) -> tuple[int, int]:
+    return cost[0] + 1, cost[1]
 
 
 async def build_search_index(db: aiosqlite.Connection) -> None:
