@@ -19,6 +19,7 @@ import unicodedata
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
@@ -159,49 +160,62 @@ async def search(
     if author is not None:
         where, matching = where + _BY_AUTHOR, [match, author]
     async with _lock(db):
-        # One statement does the capped count's and the ranking's work: it ranks the first
-        # matches in page order, up to one past the limit, and sorts that short list by rank.
-        # (Without its own ORDER BY the inner LIMIT may keep any matches: SQLite then keeps
-        # the best ranked, and a broad query's first page would not be the page's first.)
         ranked = await _bounded(
             db,
-            f"SELECT rowid FROM (SELECT rowid, rank FROM comment_fts WHERE {where}"
-            " ORDER BY rowid LIMIT ?) ORDER BY rank, rowid",
-            (*matching, RANK_LIMIT + 1),
+            _RANKED_PAGE.format(where=where),
+            (*matching, RANK_LIMIT + 1, RANK_LIMIT, limit, offset),
         )
-        if ranked is not None and len(ranked) <= RANK_LIMIT:
-            rowids, total, unranked = (
-                [row[0] for row in ranked[offset : offset + limit]],
-                len(ranked),
-                False,
-            )
-        elif ranked is not None and offset + limit <= len(ranked):
-            # Too many to rank: the first matches in rowid order, which is page order (comments
-            # are inserted in page order), already hold this page.
-            rowids, total, unranked = (
-                sorted(row[0] for row in ranked)[offset : offset + limit],
-                RANK_LIMIT,
-                True,
-            )
+        # The first row carries how many matched, up to one past the limit; the page's
+        # comments follow (none: a row of NULLs). Past the limit the first fetch is in page
+        # order, which holds this page only if the page lies within it.
+        total = ranked[0][0] if ranked is not None else 0
+        if ranked is not None and (total <= RANK_LIMIT or offset + limit <= total):
+            rows, unranked = ranked, total > RANK_LIMIT
+            total = min(total, RANK_LIMIT)
         else:
             # Too slow to rank, or a page past the first fetch: a page-ordered fetch stops as
             # soon as it has its rows.
             listed = await _bounded(
-                db,
-                f"SELECT rowid FROM comment_fts WHERE {where} ORDER BY rowid LIMIT ? OFFSET ?",
-                (*matching, limit, offset),
+                db, _LISTED_PAGE.format(where=where), (*matching, limit, offset)
             )
             if listed is None:
                 return SearchPage(query, [], 0, offset, unranked=True, too_broad=True)
-            rowids = [row[0] for row in listed]
+            rows = listed
             # An empty first page is a plain "no match" (it gets a suggestion); anything else
             # is in page order.
-            unranked = bool(rowids) or offset > 0
+            unranked = bool(listed) or offset > 0
             # A lower bound: at least this many match (all of the first fetch, or this page).
-            total = max(RANK_LIMIT if ranked else 0, offset + len(rowids))
-    hits = await _hits(db, query, rowids)
+            total = max(RANK_LIMIT if ranked else 0, offset + len(listed))
+    hits = _hits(query, [row[1:] for row in rows if row[1] is not None])
     suggestion = None if total or unranked else await suggest(db, query)
     return SearchPage(query, hits, total, offset, unranked, suggestion)
+
+
+_PAGE_COLUMNS = "c.id, c.depth, c.parent_id, c.position, c.body, c.discussion, c.author"
+# One statement does the capped count's, the ranking's and the page's work, in one trip to the
+# connection's thread: it ranks the first matches in page order, up to one past the limit,
+# sorts that short list by rank (or leaves it in page order when it is past the limit) and
+# joins the page's rows to their comments. (Without its own ORDER BY the inner LIMIT may keep
+# any matches: SQLite then keeps the best ranked, and a broad query's first page would not be
+# the page's first.)
+_RANKED_PAGE = f"""
+WITH ranked AS MATERIALIZED (
+    SELECT rowid, rank FROM comment_fts WHERE {{where}} ORDER BY rowid LIMIT ?
+),
+total AS (SELECT count(*) AS n FROM ranked),
+page AS (
+    SELECT rowid, CASE WHEN (SELECT n FROM total) <= ? THEN rank END AS rank
+    FROM ranked ORDER BY 2, rowid LIMIT ? OFFSET ?
+)
+SELECT total.n, {_PAGE_COLUMNS}
+FROM total LEFT JOIN (page JOIN comment AS c ON c.rowid = page.rowid) ON 1
+ORDER BY page.rank, page.rowid
+"""
+_LISTED_PAGE = f"""
+SELECT NULL, {_PAGE_COLUMNS}
+FROM (SELECT rowid FROM comment_fts WHERE {{where}} ORDER BY rowid LIMIT ? OFFSET ?) AS page
+JOIN comment AS c ON c.rowid = page.rowid ORDER BY page.rowid
+"""
 
 
 _LOCKS: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -245,23 +259,14 @@ async def _bounded(
     return [tuple(row) for row in rows]
 
 
-async def _hits(db: aiosqlite.Connection, query: str, rowids: list[int]) -> list[SearchHit]:
-    """The page's comments with their snippets, in the order given."""
-    if not rowids:
-        return []
+def _hits(query: str, rows: list[tuple[Any, ...]]) -> list[SearchHit]:
+    """The page's comments with their snippets."""
     # Snippets are cut here, not by FTS5's snippet(): for a phrase of common words FTS5 walks
     # the phrase's doclists again for every row (10 ms a row at 100k), while the page's few
-    # bodies are read by rowid in microseconds.
-    found = await db.execute_fetchall(
-        "SELECT rowid, id, depth, parent_id, position, body, discussion, author FROM comment"
-        f" WHERE rowid IN ({', '.join('?' * len(rowids))})",
-        rowids,
-    )
-    rows = {row[0]: row[1:] for row in found}
+    # bodies come with the page.
     wanted = [term for term in parse_query(query) if not term.excluded]
     hits = []
-    for rowid in rowids:
-        id_, depth, parent_id, position, body, discussion, author = rows[rowid]
+    for id_, depth, parent_id, position, body, discussion, author in rows:
         snippet, highlights = snippet_of(body, wanted)
         hits.append(
             SearchHit(id_, depth, parent_id, position, snippet, highlights, discussion, author)
