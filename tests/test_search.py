@@ -160,6 +160,32 @@ async def test_few_matches_are_ranked(db: aiosqlite.Connection) -> None:
     assert not (await search(db, "the")).unranked
 
 
+async def test_common_words_that_narrow_each_other_are_still_ranked(
+    db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each word alone is in too many comments to rank, but not both together: only a query of
+    # one word or prefix may skip its ranking on the vocabulary's word.
+    monkeypatch.setattr(search_module, "RANK_LIMIT", 2)
+    holding = {
+        word: {i for i, body in synthetic_bodies().items() if word in folded_words(body)}
+        for body in synthetic_bodies().values()
+        for word in folded_words(body)
+    }
+    common = sorted(word for word, ids in holding.items() if len(ids) > 2)
+    pair = next(
+        (a, b) for a in common for b in common if a < b and 0 < len(holding[a] & holding[b]) <= 2
+    )
+    for query in (pair[0], f"{pair[0]}*"):
+        assert (await search(db, query)).unranked
+    both = await search(db, " ".join(pair))
+    assert not both.unranked
+    assert {hit.comment_id for hit in both.hits} == holding[pair[0]] & holding[pair[1]]
+    # An exclusion narrows a word too.
+    rest = holding[pair[0]] - holding[pair[1]]
+    if len(rest) <= 2:
+        assert not (await search(db, f"{pair[0]} -{pair[1]}")).unranked
+
+
 # --- snippets --------------------------------------------------------------------------------
 
 
@@ -498,7 +524,9 @@ def folded_words(text: str) -> list[str]:
     return search_module._WORD.findall(search_module.fold(text))
 
 
-@pytest.mark.parametrize("prefix", ["a", "t", "th", "de", "dem", "sn", "x", "9"])
+@pytest.mark.parametrize(
+    "prefix", ["a", "t", "th", "de", "dem", "sn", "x", "9", "the", "soc", "expe", "comr", "zzq"]
+)
 async def test_prefix_queries_find_exactly_the_comments_with_such_a_word(
     real_db: aiosqlite.Connection, prefix: str
 ) -> None:
@@ -513,6 +541,20 @@ async def test_prefix_queries_find_exactly_the_comments_with_such_a_word(
     page = await search(real_db, f"{prefix}*", limit=len(bodies) + 1)
     assert {hit.comment_id for hit in page.hits} == expected
     assert page.total == len(expected)
+
+
+async def test_a_prefix_of_too_many_words_is_left_to_fts5(
+    real_db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Prefixes past the prefix indexes are searched as the words they start, up to a number of
+    # words; past it FTS5 expands them itself, and both must find the same comments.
+    assert set(await search_module._prefix_words(real_db, "soc* -them*")) == {"soc", "them"}
+    expanded = await search(real_db, "soc* -them*", limit=500)
+    monkeypatch.setattr(search_module, "_PREFIX_WORDS", 1)
+    assert await search_module._prefix_words(real_db, "soc* -them*") == {}
+    native = await search(real_db, "soc* -them*", limit=500)
+    assert {hit.comment_id for hit in native.hits} == {hit.comment_id for hit in expanded.hits}
+    assert native.total == expanded.total > 0
 
 
 # --- time bound ------------------------------------------------------------------------------
