@@ -4,12 +4,13 @@
                                  [--per-discussion 100] [--json PATH]
 
 A WordPress (bench/synthetic_wxr.py) or Disqus (bench/synthetic_disqus.py) export of
-``--comments`` comments is generated in a temporary folder, then loaded twice, each in a fresh subprocess so that neither the generator's memory nor the
-other run's counts toward its peak RSS (VmHWM):
+``--comments`` comments is generated in a temporary folder, then loaded twice, each in a fresh
+subprocess so that neither the generator's memory nor the other run's counts toward its peak RSS
+(VmHWM):
 
-* ours: the bot's own ingest (``bot.archive.store.ingest``: detect, stream, thread, write, then the search index with its prefix indexes and suggestion tables; the XML
-  itself is read in a child process beside it), as ``python -m bot ingest`` runs it, into a new
-  database file;
+* ours: the bot's own ingest (``bot.archive.store.ingest``: detect, stream, thread, write, then
+  the search index with its prefix indexes and suggestion tables; the XML itself is read in a
+  child process beside it), as ``python -m bot ingest`` runs it, into a new database file;
 * raw: the same final rows, read back from ours' database through a cursor, written with
   ``executemany`` into the same tables with a plain FTS5 index, then one ``rebuild`` and commit.
   Reading the rows costs raw something ours does not pay, so that scan is timed on its own and
@@ -192,7 +193,8 @@ def main() -> None:
         "sqlite": sqlite3.sqlite_version,
     }
     print(
-        f"synthetic {args.format}: {args.comments:,} comments, {size_mb:,.0f} MB; {rows:,} rows loaded"
+        f"synthetic {args.format}: {args.comments:,} comments, {size_mb:,.0f} MB;"
+        f" {rows:,} rows loaded"
     )
     print(f"{'':24}{'seconds':>10}{'rows/s':>12}{'peak RSS MB':>14}{'CPU s':>8}")
     for name, run in (("ours (ingest)", ours), ("raw executemany+FTS", raw)):

@@ -70,7 +70,6 @@ from bot.archive.exports.records import (
     ExportKind,
     LeftOut,
     Record,
-    Skipped,
 )
 from bot.archive.exports.tree import page_order
 
