@@ -33,18 +33,18 @@ DSQ_ID = "{http://disqus.com/disqus-internals}id"
 _D = f"{{{NAMESPACE}}}"
 
 
-# A post as the XML pass hands it on: the reason it is left out, or its ExportComment fields
-# but the kind, already converted (text, author, link, date), so that when the XML is read in
-# a process of its own (bot.archive.exports.pipeline) that one does this share of the work and
-# the other threads and writes. A tuple, not a dict: a million cross the pipe.
-PostFields = LeftOut | tuple[str, str, str | None, str | None, str | None, str | None, str, str]
+# A post as the XML pass hands it on: the reason it is left out, or (id, thread id, parent id
+# or None, author's name, author's link, date as written, body, text), its text already
+# converted. Converting is the costly half of a post: when the XML is read in a process of its
+# own (bot.archive.exports.pipeline), that one does it, and the other one the rest (dates,
+# entities), threading and writing. A tuple, not a dict: a million cross the pipe.
+PostFields = LeftOut | tuple[str, str, str | None, str, str, str, str, str]
 # What the XML pass hands on: plain values only. ("thread", fields) or ("post", PostFields).
 Fields = tuple[str, dict[str, str] | PostFields]
-_POST = {
-    f"{_D}{name}": at
-    for at, name in enumerate(("isSpam", "isDeleted", "thread", "parent", "author", "createdAt"))
-}
-_SPAM, _DELETED, _THREAD, _PARENT, _AUTHOR, _CREATED = range(6)
+_POST_CHILDREN = ("isSpam", "isDeleted", "thread", "parent", "author", "createdAt", "message")
+_POST = {f"{_D}{name}": at for at, name in enumerate(_POST_CHILDREN)}
+_SPAM, _DELETED, _THREAD, _PARENT, _AUTHOR, _CREATED, _MESSAGE = range(len(_POST_CHILDREN))
+_AUTHOR_CHILDREN = {f"{_D}name": 0, f"{_D}link": 1}
 
 
 def read_disqus(path: Path) -> Iterator[Record]:
@@ -65,16 +65,24 @@ def read_fields(path: Path) -> Iterator[Fields]:
 
 
 def records(fields: Iterable[Fields]) -> Iterator[Record]:
-    """Records from what :func:`read_fields` read."""
+    """Records from what :func:`read_fields` read: text converted, dates made UTC ISO."""
     for _, values in fields:
         if isinstance(values, dict):
             yield _discussion(values)
         elif isinstance(values, LeftOut):
             yield Skipped(values)
         else:
-            post_id, thread, parent, author, author_url, date, body, text = values
+            post_id, thread, parent, author, link, date, body, text = values
             yield ExportComment(
-                post_id, thread, parent, ExportKind.COMMENT, author, author_url, date, body, text
+                post_id,
+                thread,
+                parent,
+                ExportKind.COMMENT,
+                html.unescape(author) or None,
+                web_link(link),
+                dates.iso(date),
+                body,
+                text,
             )
 
 
@@ -92,36 +100,39 @@ def _thread_fields(thread: etree._Element) -> dict[str, str]:
 def _post_fields(post: etree._Element) -> PostFields:
     """One pass over the post's children (a find() per field adds up over a million posts); the
     first of each wanted element counts, as find() would have it."""
-    found: list[etree._Element | None] = [None] * len(_POST)
-    message: etree._Element | None = None
-    for child in post:
-        at = _POST.get(child.tag)
-        if at is not None:
-            if found[at] is None:
-                found[at] = child
-        elif message is None and child.tag == f"{_D}message":
-            message = child
+    found = _first_children(post, _POST)
     if _true(_text(found[_SPAM])):
         return LeftOut.SPAM
     if _true(_text(found[_DELETED])):
         return LeftOut.DELETED
     thread, parent, author = found[_THREAD], found[_PARENT], found[_AUTHOR]
-    body, text = convert(_text(message), typed=False)
+    name, link = _first_children(author, _AUTHOR_CHILDREN) if author is not None else (None, None)
+    body, text = convert(_text(found[_MESSAGE]), typed=False)
     return (
         post.get(DSQ_ID) or "",
         (thread.get(DSQ_ID) or "") if thread is not None else "",
         # Only a reply names a parent: an empty id is one the file lacks, not the top level.
         parent.get(DSQ_ID) if parent is not None else None,
-        html.unescape(_name(author)) or None,
-        web_link(child_text(author, f"{_D}link")) if author is not None else None,
-        dates.iso(_text(found[_CREATED])),
+        _text(name),
+        _text(link),
+        _text(found[_CREATED]),
         body,
         text,
     )
 
 
+def _first_children(element: etree._Element, wanted: dict[str, int]) -> list[etree._Element | None]:
+    """The first child of each wanted tag, at its place in ``wanted``."""
+    found: list[etree._Element | None] = [None] * len(wanted)
+    for child in element:
+        at = wanted.get(child.tag)
+        if at is not None and found[at] is None:
+            found[at] = child
+    return found
+
+
 def _text(element: etree._Element | None) -> str:
-    """What child_text gives for an element already found: its text, stripped."""
+    """What child_text gives for an element already found: its text, stripped ('' if none)."""
     if element is None:
         return ""
     if len(element):
