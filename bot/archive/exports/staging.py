@@ -8,12 +8,14 @@ page (:mod:`bot.archive.outline`): within a discussion the top-level comments ar
 level holding its replies. A loop in the parent ids (never written by WordPress or Disqus, but
 possible in a hand-made file) puts its comments at the top level after the others.
 
-Two ways give the same rows. WordPress writes a post's comments inside its item, so each item's
-comments are threaded in memory when the item ends (:mod:`bot.archive.exports.tree`) and written
-as final rows at once. Disqus's posts come after every thread in no order, and one discussion may
-be too large to hold (a million comments): those records are streamed into TEMP staging tables
-and numbered by SQL, level by level; SQLite sorts on disk, and Python holds one batch of rows at
-a time. Above :data:`GROUP_LIMIT` comments, a WordPress item takes the SQL way.
+Two ways give the same rows. A discussion of at most :data:`GROUP_LIMIT` comments is threaded in
+memory (:mod:`bot.archive.exports.tree`) and written as final rows at once. A larger one (a
+million comments) is streamed into TEMP staging tables and numbered by SQL, level by level;
+SQLite sorts on disk, and Python holds one batch of rows at a time. WordPress writes a post's
+comments inside its item, so each item's comments are threaded when the item ends. Disqus's
+posts come after every thread in no order: each is written to a TEMP table under its page as it
+is read, then the pages are read back one run at a time (page order, then file order, from an
+index) and threaded.
 
 Rows go to a :class:`Destination`: the store's own tables, or (:func:`load_export`) two TEMP
 tables on the caller's connection, in the neutral columns below.
