@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.archive.exports import html
@@ -159,6 +159,11 @@ _finished_html = st.lists(
 
 
 @given(_finished_html)
+@example("a<<script>x</script>br>b")  # a tag made by removing a hidden part
+@example("a<img alt='<br>'>b")  # a tag made by an image's words
+@example("a<ſcript>x</ſcript>b")
+@example("a<İmg alt='w'>b")
+@example("a<lı>b")
 def test_substitutions_skipped_when_their_tag_is_absent_change_nothing(raw):
     # Tags made by removing a hidden part or by an image's words, and letters the case-blind
     # patterns match that a case-folded search would not, included.

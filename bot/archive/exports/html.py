@@ -89,10 +89,10 @@ def text_of(finished: str) -> str:
 
 def _folded(text: str) -> str | None:
     """``text`` in the case a tag name is looked for in, or None when a plain search for one
-    could miss what the case-blind patterns match (they match "i" to "\u0130" and "\u0131",
-    which casefold() does not)."""
-    folded = text.casefold()
-    if "\u0131" in folded or "\u0307" in folded:
+    could miss what the case-blind patterns match: they match "i" to "\u0130" (which lower()
+    makes "i\u0307") and to "\u0131", and "s" to "\u017f"."""
+    folded = text.lower()
+    if not text.isascii() and ("\u0307" in folded or "\u0131" in folded or "\u017f" in folded):
         return None
     return folded
 
