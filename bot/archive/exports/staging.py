@@ -616,8 +616,9 @@ def _hold(
 
 
 def _write_pages(writer: _Writer) -> None:
-    """Each page with posts, in the order of its first thread: threaded in memory, a run of
-    pages of at most GROUP_LIMIT posts read at once, or (a larger page) in SQL."""
+    """Each page with posts, in the order of its first thread: threaded in memory, read a run
+    of pages of at most BATCH posts (or one page of at most GROUP_LIMIT) at a time, or (a
+    larger page) in SQL."""
     conn = writer.conn
     after = 0
     while pages := conn.execute(_GROUP_PAGES, (after, BATCH)).fetchall():
@@ -633,7 +634,7 @@ def _write_pages(writer: _Writer) -> None:
                 conn.execute(_GROUP_STAGE_COMMENTS, (page,))
                 writer.copy_staged()
                 continue
-            if held + posts > GROUP_LIMIT:
+            if held + posts > BATCH:
                 _thread_run(writer, run)
                 run, held = [], 0
             run.append((page, discussion))
