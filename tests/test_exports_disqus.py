@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.archive.exports import ExportFormat, ExportReport, load_export, read_export, staging
+from bot.archive.exports import ExportFormat, ExportReport, dates, load_export, read_export, staging
 from bot.archive.exports.records import Skipped
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
@@ -115,3 +115,20 @@ def test_pages_over_the_limit_are_threaded_in_sql_with_the_same_rows(
     monkeypatch.setattr(staging, "BATCH", 5)
 
     assert [everything(path) for path in paths] == in_memory
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("2013-10-10T19:20:29Z", "2013-10-10T19:20:29Z"),
+        ("2013-10-10T19:20:29.250Z", "2013-10-10T19:20:29Z"),
+        ("2013-10-10T21:20:29+02:00", "2013-10-10T19:20:29Z"),
+        ("2013-10-10T19:20:29", "2013-10-10T19:20:29Z"),
+        ("2013-02-30T10:00:00Z", None),  # the usual form, but no such day
+        ("0000-01-01T00:00:00Z", None),
+        ("nonsense", None),
+        ("", None),
+    ],
+)
+def test_disqus_dates_are_stored_as_utc_iso(written, stored):
+    assert dates.iso(written) == stored
