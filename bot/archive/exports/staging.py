@@ -582,14 +582,15 @@ def _write_by_page(writer: _Writer, records: Iterable[Record]) -> None:
                 + (record.kind.value, record.author, record.author_url, record.date)
                 + (record.body, record.text)
             )
-            if len(posts) >= BATCH:
-                _hold(conn, threads, posts)
         elif isinstance(record, Discussion):
             seq += 1
             late = late or posted
             threads.append((seq, record.key, *_discussion_values(record)))
         else:
             writer.report.left_out[record.reason.value] += 1
+            continue
+        if len(threads) + len(posts) >= BATCH:
+            _hold(conn, threads, posts)
     _hold(conn, threads, posts)
     if late:
         conn.execute(_GROUP_LATE_THREADS)
