@@ -62,7 +62,7 @@ def write_wxr(
             moment += dt.timedelta(minutes=rng.randint(60, 6000))
             out.write(_item_head(post, moment, rng, vocabulary))
             visible = 0
-            for entry in _plan(rng, [next(ids) for _ in range(count)]):
+            for entry in plan(rng, [next(ids) for _ in range(count)]):
                 moment += dt.timedelta(seconds=rng.randint(10, 900))
                 text, kind, approved = _comment(out, entry, moment, rng, vocabulary)
                 if approved == "1":
@@ -77,7 +77,7 @@ def write_wxr(
     return expected
 
 
-def _plan(rng: random.Random, ids: list[int]) -> Iterator[tuple[int, int]]:
+def plan(rng: random.Random, ids: list[int]) -> Iterator[tuple[int, int]]:
     """(comment id, parent id or 0) in file order: replies to earlier comments, and now and
     then a reply written just before its parent."""
     entries: list[tuple[int, int]] = []
@@ -93,8 +93,8 @@ def _plan(rng: random.Random, ids: list[int]) -> Iterator[tuple[int, int]]:
 
 
 def _item_head(post: int, moment: dt.datetime, rng: random.Random, vocabulary: Vocabulary) -> str:
-    title = _sentence(rng, vocabulary, rng.randint(3, 8)).rstrip(".")
-    body = " ".join(_sentence(rng, vocabulary, rng.randint(8, 20)) for _ in range(4))
+    title = sentence(rng, vocabulary, rng.randint(3, 8)).rstrip(".")
+    body = " ".join(sentence(rng, vocabulary, rng.randint(8, 20)) for _ in range(4))
     stamp = moment.strftime("%Y-%m-%d %H:%M:%S")
     return (
         f"<item>\n<title>{escape(title)}</title>\n"
@@ -119,14 +119,14 @@ def _comment(
     roll = rng.random()
     approved = "spam" if roll < 0.03 else "0" if roll < 0.05 else "1"
     if kind == "comment":
-        author = f"{_sentence(rng, vocabulary, 2).rstrip('.')} {comment_id % 97}"
+        author = f"{sentence(rng, vocabulary, 2).rstrip('.')} {comment_id % 97}"
         url = f"https://people.example/{comment_id % 5000}" if rng.random() < 0.4 else ""
-        text = _body(rng, vocabulary)
+        text = comment_text(rng, vocabulary)
         type_element = "" if rng.random() < 0.3 else "<wp:comment_type>comment</wp:comment_type>"
     else:
-        author = f"Linking site {comment_id % 301} &raquo; {_sentence(rng, vocabulary, 4)}"
+        author = f"Linking site {comment_id % 301} &raquo; {sentence(rng, vocabulary, 4)}"
         url = f"https://linker{comment_id % 301}.example/{comment_id}/"
-        text = f"[&#8230;] {_sentence(rng, vocabulary, rng.randint(8, 20))} [&#8230;]"
+        text = f"[&#8230;] {sentence(rng, vocabulary, rng.randint(8, 20))} [&#8230;]"
         type_element = f"<wp:comment_type>{kind}</wp:comment_type>"
         parent = 0
     stamp = moment.strftime("%Y-%m-%d %H:%M:%S")
@@ -146,14 +146,14 @@ def _comment(
     return text, kind, approved
 
 
-def _sentence(rng: random.Random, vocabulary: Vocabulary, words: int) -> str:
+def sentence(rng: random.Random, vocabulary: Vocabulary, words: int) -> str:
     chosen = rng.choices(vocabulary.words, cum_weights=vocabulary.cumulative_weights, k=words)
     return " ".join(chosen).capitalize() + "."
 
 
-def _body(rng: random.Random, vocabulary: Vocabulary) -> str:
+def comment_text(rng: random.Random, vocabulary: Vocabulary) -> str:
     paragraphs = [
-        " ".join(_sentence(rng, vocabulary, rng.randint(6, 18)) for _ in range(rng.randint(1, 3)))
+        " ".join(sentence(rng, vocabulary, rng.randint(6, 18)) for _ in range(rng.randint(1, 3)))
         for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))
     ]
     if rng.random() < 1 / 7:
@@ -169,5 +169,5 @@ def _body(rng: random.Random, vocabulary: Vocabulary) -> str:
         words[at] = markup
         paragraphs[0] = " ".join(words)
         if rng.random() < 0.3:
-            paragraphs.insert(0, f"<blockquote>{_sentence(rng, vocabulary, 8)}</blockquote>")
+            paragraphs.insert(0, f"<blockquote>{sentence(rng, vocabulary, 8)}</blockquote>")
     return "\n\n".join(paragraphs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.archive.exports import html
@@ -133,3 +133,51 @@ def test_the_words_of_html_keep_single_spaces_and_bare_line_breaks(raw):
     assert "  " not in words and " \n" not in words and "\n " not in words
     assert "\n\n\n" not in words and words == words.strip()
     assert not any(space in words for space in "\t\r\f\v")
+
+
+def _every_substitution(finished: str) -> str:
+    """text_of as it was first written: each substitution over the whole text, always."""
+    text = html._HIDDEN.sub("", finished)
+    text = html._IMAGE_ALT.sub(lambda m: f" {m[1] or m[2] or ''} ", text)
+    text = html._BREAK_TAG.sub("\n", text)
+    text = html._LIST_ITEM.sub("\n", text)
+    text = html._BLOCK_TAG.sub("\n\n", text)
+    text = html._SPACES_TO_TIDY.sub(" ", html.html.unescape(html._TAG.sub("", text)))
+    text = text.replace(" \n", "\n").replace("\n ", "\n")
+    return html._EXTRA_BLANK_LINES.sub("\n\n", text).strip()
+
+
+_finished_html = st.lists(
+    st.sampled_from(
+        ["<p>", "</p>", "<br/>", "<BR>", "<li>", "</Li>", "<pre>", "</PRE>", "<a href='x'>", "</a>"]
+        + ["<script>", "</script>", "<STYLE>", "</style>", "<!--", "-->", "<img alt='<br>'>"]
+        + ['<IMG src=x alt="w">', "<ſcript>", "</ſcript>", "<İmg alt='i'>", "<lı>", "\u0307"]
+        + ["<", ">", "b", "r", "li", "&amp;", "&lt;br&gt;", "word", " ", "  ", "\t", "\n", "\r\n"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(_finished_html)
+@example("a<<script>x</script>br>b")  # a tag made by removing a hidden part
+@example("a<img alt='<br>'>b")  # a tag made by an image's words
+@example("a<ſcript>x</ſcript>b")
+@example("a<İmg alt='w'>b")
+@example("a<lı>b")
+def test_substitutions_skipped_when_their_tag_is_absent_change_nothing(raw):
+    # Tags made by removing a hidden part or by an image's words, and letters the case-blind
+    # patterns match that a case-folded search would not, included.
+    assert html.text_of(raw) == _every_substitution(raw)
+
+
+@given(_finished_html, st.booleans())
+def test_line_breaks_outside_pre_are_rewritten_as_when_every_part_was_split(raw, typed):
+    parts = html._PRE.split(raw.strip())
+    for i in range(0, len(parts), 2):
+        part = parts[i]
+        parts[i] = (
+            html._typed_breaks(html._around_blocks(part))
+            if typed
+            else html._LINE_BREAK.sub(" ", part)
+        )
+    assert html._line_breaks_as_html(raw, typed=typed) == "".join(parts)

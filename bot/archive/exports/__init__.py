@@ -27,10 +27,10 @@ Contracts:
 - **Privacy.** Commenters' e-mail and IP elements are never read; no record, row or message
   holds them.
 - **Safety.** No entity expansion, no DTD, no network; a file with a DOCTYPE is refused.
-- **Memory.** Readers hold one element at a time. A WordPress post's comments are threaded in
-  memory up to ``staging.GROUP_LIMIT`` of them; a larger discussion, and a Disqus export, are
-  threaded in SQLite (TEMP tables), so a discussion of a million comments costs no more Python
-  memory than one of ten thousand.
+- **Memory.** Readers hold one element at a time. A discussion's comments are threaded in
+  memory up to ``staging.GROUP_LIMIT`` of them (Disqus posts, which come in no order, wait in a
+  TEMP table until all are read); a larger discussion is threaded in SQLite (TEMP tables), so a
+  discussion of a million comments costs no more Python memory than one of ten thousand.
 - **Cores.** A large export's XML is read in a child process while this one threads and
   writes what it sends (:mod:`bot.archive.exports.pipeline`); the rows are the same.
 - **Left out.** Pending, spam, trash and deleted comments, and comments on items that are not

@@ -8,6 +8,7 @@ import re
 
 _EMPTY_WORDPRESS_DATE = "0000-00-00 00:00:00"
 _WORDPRESS_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+_UTC_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 def _valid(value: str) -> bool:
@@ -49,7 +50,11 @@ def rfc822(value: str | None) -> str | None:
 
 def iso(value: str | None) -> str | None:
     """An ISO 8601 date such as Disqus's ``createdAt`` (``2013-10-10T19:20:29Z``)."""
-    return _parse_iso(value) if value else None
+    if not value:
+        return None
+    if _UTC_FORM.fullmatch(value) and _valid(value[:-1]):
+        return value  # already the form returned: Disqus writes nothing else
+    return _parse_iso(value)
 
 
 def _parse_iso(value: str) -> str | None:

@@ -33,9 +33,18 @@ DSQ_ID = "{http://disqus.com/disqus-internals}id"
 _D = f"{{{NAMESPACE}}}"
 
 
-# What the XML pass hands on: plain strings only, so that it can run in another process
-# (bot.archive.exports.pipeline). ("thread" or "post", fields).
-Fields = tuple[str, dict[str, str]]
+# A post as the XML pass hands it on: the reason it is left out, or (id, thread id, parent id
+# or None, author's name, author's link, date as written, body, text), its text already
+# converted. Converting is the costly half of a post: when the XML is read in a process of its
+# own (bot.archive.exports.pipeline), that one does it, and the other one the rest (dates,
+# entities), threading and writing. A tuple, not a dict: a million cross the pipe.
+PostFields = LeftOut | tuple[str, str, str | None, str, str, str, str, str]
+# What the XML pass hands on: plain values only. ("thread", fields) or ("post", PostFields).
+Fields = tuple[str, dict[str, str] | PostFields]
+_POST_CHILDREN = ("isSpam", "isDeleted", "thread", "parent", "author", "createdAt", "message")
+_POST = {f"{_D}{name}": at for at, name in enumerate(_POST_CHILDREN)}
+_SPAM, _DELETED, _THREAD, _PARENT, _AUTHOR, _CREATED, _MESSAGE = range(len(_POST_CHILDREN))
+_AUTHOR_CHILDREN = {f"{_D}name": 0, f"{_D}link": 1}
 
 
 def read_disqus(path: Path) -> Iterator[Record]:
@@ -57,8 +66,24 @@ def read_fields(path: Path) -> Iterator[Fields]:
 
 def records(fields: Iterable[Fields]) -> Iterator[Record]:
     """Records from what :func:`read_fields` read: text converted, dates made UTC ISO."""
-    for kind, values in fields:
-        yield _discussion(values) if kind == "thread" else _comment(values)
+    for _, values in fields:
+        if isinstance(values, dict):
+            yield _discussion(values)
+        elif isinstance(values, LeftOut):
+            yield Skipped(values)
+        else:
+            post_id, thread, parent, author, link, date, body, text = values
+            yield ExportComment(
+                post_id,
+                thread,
+                parent,
+                ExportKind.COMMENT,
+                html.unescape(author) or None,
+                web_link(link),
+                dates.iso(date),
+                body,
+                text,
+            )
 
 
 def _thread_fields(thread: etree._Element) -> dict[str, str]:
@@ -68,26 +93,51 @@ def _thread_fields(thread: etree._Element) -> dict[str, str]:
         "message": child_text(thread, f"{_D}message") or "",
         "title": child_text(thread, f"{_D}title") or "",
         "createdAt": child_text(thread, f"{_D}createdAt") or "",
-        "author": _author(thread),
+        "author": _name(thread.find(f"{_D}author")),
     }
 
 
-def _post_fields(post: etree._Element) -> dict[str, str]:
-    thread, parent = post.find(f"{_D}thread"), post.find(f"{_D}parent")
-    parent_id = parent.get(DSQ_ID) if parent is not None else None
-    author = post.find(f"{_D}author")
-    return {
-        "isSpam": child_text(post, f"{_D}isSpam") or "",
-        "isDeleted": child_text(post, f"{_D}isDeleted") or "",
-        "id": post.get(DSQ_ID) or "",
-        "thread": (thread.get(DSQ_ID) or "") if thread is not None else "",
-        # Present only for a reply: an empty parent id is one the file lacks, not the top level.
-        **({"parent": parent_id} if parent_id is not None else {}),
-        "author": _author(post),
-        "author_url": (child_text(author, f"{_D}link") or "") if author is not None else "",
-        "createdAt": child_text(post, f"{_D}createdAt") or "",
-        "message": child_text(post, f"{_D}message") or "",
-    }
+def _post_fields(post: etree._Element) -> PostFields:
+    """One pass over the post's children (a find() per field adds up over a million posts); the
+    first of each wanted element counts, as find() would have it."""
+    found = _first_children(post, _POST)
+    if _true(_text(found[_SPAM])):
+        return LeftOut.SPAM
+    if _true(_text(found[_DELETED])):
+        return LeftOut.DELETED
+    thread, parent, author = found[_THREAD], found[_PARENT], found[_AUTHOR]
+    name, link = _first_children(author, _AUTHOR_CHILDREN) if author is not None else (None, None)
+    body, text = convert(_text(found[_MESSAGE]), typed=False)
+    return (
+        post.get(DSQ_ID) or "",
+        (thread.get(DSQ_ID) or "") if thread is not None else "",
+        # Only a reply names a parent: an empty id is one the file lacks, not the top level.
+        parent.get(DSQ_ID) if parent is not None else None,
+        _text(name),
+        _text(link),
+        _text(found[_CREATED]),
+        body,
+        text,
+    )
+
+
+def _first_children(element: etree._Element, wanted: dict[str, int]) -> list[etree._Element | None]:
+    """The first child of each wanted tag, at its place in ``wanted``."""
+    found: list[etree._Element | None] = [None] * len(wanted)
+    for child in element:
+        at = wanted.get(child.tag)
+        if at is not None and found[at] is None:
+            found[at] = child
+    return found
+
+
+def _text(element: etree._Element | None) -> str:
+    """What child_text gives for an element already found: its text, stripped ('' if none)."""
+    if element is None:
+        return ""
+    if len(element):
+        return "".join(str(part) for part in element.itertext()).strip()
+    return (element.text or "").strip()
 
 
 def _discussion(thread: dict[str, str]) -> Discussion:
@@ -106,27 +156,7 @@ def _discussion(thread: dict[str, str]) -> Discussion:
     )
 
 
-def _comment(post: dict[str, str]) -> ExportComment | Skipped:
-    if _true(post["isSpam"]):
-        return Skipped(LeftOut.SPAM)
-    if _true(post["isDeleted"]):
-        return Skipped(LeftOut.DELETED)
-    body, text = convert(post["message"], typed=False)
-    return ExportComment(
-        export_id=post["id"],
-        discussion_key=post["thread"],
-        parent_export_id=post.get("parent"),
-        kind=ExportKind.COMMENT,
-        author=html.unescape(post["author"]) or None,
-        author_url=web_link(post["author_url"]),
-        date=dates.iso(post["createdAt"]),
-        body=body,
-        text=text,
-    )
-
-
-def _author(element: etree._Element) -> str:
-    author = element.find(f"{_D}author")
+def _name(author: etree._Element | None) -> str:
     if author is None:
         return ""
     return child_text(author, f"{_D}name") or ""

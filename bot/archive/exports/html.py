@@ -61,12 +61,25 @@ def convert(raw: str, *, typed: bool) -> tuple[str, str]:
 
 def text_of(finished: str) -> str:
     """The words of finished HTML: block tags and breaks become line breaks, tags go."""
-    text = _HIDDEN.sub("", finished)
-    text = _IMAGE_ALT.sub(lambda m: f" {m[1] or m[2] or ''} ", text)
-    text = _BREAK_TAG.sub("\n", text)
-    text = _LIST_ITEM.sub("\n", text)
+    # Each substitution runs only when its tag may be there: most comments hold paragraphs and
+    # a link or two, and a substitution over every comment's whole text is most of what reading
+    # one costs. Removing hidden parts or putting an image's words in may make a tag anew.
+    text = finished
+    tags = _folded(text)
+    if tags is None or "<script" in tags or "<style" in tags or "<!--" in tags:
+        text = _HIDDEN.sub("", text)
+        tags = _folded(text)
+    if tags is None or "<img" in tags:
+        text = _IMAGE_ALT.sub(lambda m: f" {m[1] or m[2] or ''} ", text)
+        tags = _folded(text)
+    if tags is None or "<br" in tags:
+        text = _BREAK_TAG.sub("\n", text)
+    if tags is None or "<li" in tags or "</li" in tags:
+        text = _LIST_ITEM.sub("\n", text)
     text = _BLOCK_TAG.sub("\n\n", text)
-    text = _SPACES_TO_TIDY.sub(" ", html.unescape(_TAG.sub("", text)))
+    text = html.unescape(_TAG.sub("", text))
+    if _needs_tidying(text):
+        text = _SPACES_TO_TIDY.sub(" ", text)
     # Runs of white space are single spaces now: one on either side of a line break at most.
     text = text.replace(" \n", "\n").replace("\n ", "\n")
     if "\n\n\n" in text:
@@ -74,11 +87,26 @@ def text_of(finished: str) -> str:
     return text.strip()
 
 
+def _folded(text: str) -> str | None:
+    """``text`` in the case a tag name is looked for in, or None when a plain search for one
+    could miss what the case-blind patterns match: they match "i" to "\u0130" (which lower()
+    makes "i\u0307") and to "\u0131", and "s" to "\u017f"."""
+    folded = text.lower()
+    if not text.isascii() and ("\u0307" in folded or "\u0131" in folded or "\u017f" in folded):
+        return None
+    return folded
+
+
+def _needs_tidying(text: str) -> bool:
+    """Whether _SPACES_TO_TIDY would change anything."""
+    return "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text
+
+
 def _plain(raw: str, *, typed: bool) -> str:
     # Each rewrite runs only when the text needs it: most comments are prose with single spaces,
     # and a substitution over every comment's whole text is most of what reading one costs.
     text = raw
-    if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
+    if _needs_tidying(text):
         text = _SPACES.sub(" ", text)
     if "\n" in text:
         if not typed:
@@ -97,12 +125,14 @@ def _line_breaks_as_html(raw: str, *, typed: bool) -> str:
     Typed (WordPress) text is read as WordPress shows it: blank lines are paragraphs, other
     breaks are <br>. In finished HTML a line break is only white space.
     """
-    parts = _PRE.split(raw.strip())
+    raw = raw.strip()
+    tags = _folded(raw)
+    parts = _PRE.split(raw) if tags is None or "<pre" in tags else [raw]
     for i in range(0, len(parts), 2):  # the even parts are outside <pre>
         part = parts[i]
         if typed:
             parts[i] = _typed_breaks(_around_blocks(part))
-        else:
+        elif "\n" in part:
             parts[i] = _LINE_BREAK.sub(" ", part)
     return "".join(parts)
 

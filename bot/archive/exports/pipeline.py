@@ -1,8 +1,8 @@
 """An export's XML read in a child process, so that ingest uses both cores.
 
 Reading a large export is two halves of about equal cost: libxml2, picking the wanted fields
-out of each element and (for WordPress) turning comment HTML into text, then turning those
-fields into records (dates into UTC ISO), threading them and writing rows to SQLite. One Python
+out of each element and turning comment HTML into text, then turning those fields into records
+(dates into UTC ISO), threading them and writing rows to SQLite. One Python
 process does them one after the other; here the first half runs in a child process that sends
 plain field tuples or dictionaries in batches through a pipe, while this process does the
 second half. The pipe holds one batch or so (a write waits while it is full), so memory stays

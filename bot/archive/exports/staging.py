@@ -8,12 +8,14 @@ page (:mod:`bot.archive.outline`): within a discussion the top-level comments ar
 level holding its replies. A loop in the parent ids (never written by WordPress or Disqus, but
 possible in a hand-made file) puts its comments at the top level after the others.
 
-Two ways give the same rows. WordPress writes a post's comments inside its item, so each item's
-comments are threaded in memory when the item ends (:mod:`bot.archive.exports.tree`) and written
-as final rows at once. Disqus's posts come after every thread in no order, and one discussion may
-be too large to hold (a million comments): those records are streamed into TEMP staging tables
-and numbered by SQL, level by level; SQLite sorts on disk, and Python holds one batch of rows at
-a time. Above :data:`GROUP_LIMIT` comments, a WordPress item takes the SQL way.
+Two ways give the same rows. A discussion of at most :data:`GROUP_LIMIT` comments is threaded in
+memory (:mod:`bot.archive.exports.tree`) and written as final rows at once. A larger one (a
+million comments) is streamed into TEMP staging tables and numbered by SQL, level by level;
+SQLite sorts on disk, and Python holds one batch of rows at a time. WordPress writes a post's
+comments inside its item, so each item's comments are threaded when the item ends. Disqus's
+posts come after every thread in no order: each is written to a TEMP table under its page as it
+is read, then the pages are read back one run at a time (page order, then file order, from an
+index) and threaded.
 
 Rows go to a :class:`Destination`: the store's own tables, or (:func:`load_export`) two TEMP
 tables on the caller's connection, in the neutral columns below.
@@ -53,6 +55,8 @@ exists at any stage.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -65,9 +69,9 @@ from bot.archive.exports.detect import Detected, ExportFormat, detect
 from bot.archive.exports.records import (
     Discussion,
     ExportComment,
+    ExportKind,
     LeftOut,
     Record,
-    Skipped,
 )
 from bot.archive.exports.tree import page_order
 
@@ -228,8 +232,8 @@ LEFT JOIN export_stage_comment c ON c.seq = n.seq;
 """
 )
 
-# What staging works in, dropped once its rows are written.
-WORKING_OBJECTS = (
+# What threading in SQL works in, dropped once its rows are written.
+SQL_TREE_OBJECTS = (
     ("VIEW", "export_staged"),
     ("TABLE", "export_order"),
     ("TABLE", "export_staged_discussion"),
@@ -238,6 +242,48 @@ WORKING_OBJECTS = (
     ("TABLE", "export_stage_comment"),
     ("TABLE", "export_stage_discussion"),
 )
+
+# Disqus posts, held until every post is read, then read back a discussion at a time. ``page``
+# is the discussion a post belongs to: the ``seq`` of the first thread of its page (threads of
+# one page share a merge key), looked up as the post is written (NULL: no such thread, yet).
+GROUP_DDL = """
+CREATE TEMP TABLE export_thread (
+    seq INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    merge_key TEXT NOT NULL,
+    export_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    link TEXT NOT NULL,
+    date TEXT,
+    author TEXT,
+    body TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TEMP TABLE export_thread_page (
+    merge_key TEXT PRIMARY KEY, page INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TEMP TABLE export_thread_key (key TEXT PRIMARY KEY, page INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TEMP TABLE export_post (
+    seq INTEGER PRIMARY KEY,
+    page INTEGER,
+    thread TEXT NOT NULL,
+    export_id TEXT NOT NULL,
+    parent_export_id TEXT,
+    kind TEXT NOT NULL,
+    author TEXT,
+    author_url TEXT,
+    date TEXT,
+    body TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+"""
+GROUP_OBJECTS = (
+    ("TABLE", "export_post"),
+    ("TABLE", "export_thread_key"),
+    ("TABLE", "export_thread_page"),
+    ("TABLE", "export_thread"),
+)
+WORKING_OBJECTS = (*SQL_TREE_OBJECTS, *GROUP_OBJECTS)
 TEMP_OBJECTS = (
     ("TABLE", "export_comment"),
     ("TABLE", "export_discussion"),
@@ -328,6 +374,59 @@ _STAGE_COMMENT = (
 )
 
 
+_GROUP_THREAD = "INSERT INTO export_thread VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# The first thread of a merge key, and of a thread key, gives their page.
+_GROUP_PAGE = "INSERT OR IGNORE INTO export_thread_page VALUES (?, ?)"
+_GROUP_KEY = (
+    "INSERT OR IGNORE INTO export_thread_key SELECT ?, page FROM export_thread_page"
+    " WHERE merge_key = ?"
+)
+_GROUP_POST = (
+    "INSERT INTO export_post (page, thread, export_id, parent_export_id, kind, author,"
+    " author_url, date, body, text) VALUES ((SELECT page FROM export_thread_key WHERE key = ?1),"
+    " ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+)
+# Posts written before their thread: only a thread after a post in the file leaves any.
+_GROUP_LATE_THREADS = """
+UPDATE export_post SET page = (SELECT page FROM export_thread_key WHERE key = export_post.thread)
+WHERE page IS NULL
+"""
+# Threads folded into another of their page, counted as the SQL threading counts them.
+_GROUP_MERGED = """
+SELECT count(DISTINCT t.key) - (SELECT count(DISTINCT page) FROM export_post
+                                WHERE page IS NOT NULL)
+FROM export_thread t JOIN export_thread_page p ON p.merge_key = t.merge_key
+WHERE EXISTS (SELECT 1 FROM export_post c WHERE c.page = p.page)
+"""
+# The next pages with posts after a page, with their size and their first thread.
+_GROUP_PAGES = """
+SELECT p.page, p.posts, t.merge_key, t.export_id, t.title, t.link, t.date, t.author, t.body,
+       t.text
+FROM (SELECT page, count(*) AS posts FROM export_post WHERE page > ?
+      GROUP BY page ORDER BY page LIMIT ?) p
+JOIN export_thread t ON t.seq = p.page
+ORDER BY p.page
+"""
+# The posts of a run of pages, page by page in file order (the index gives that order).
+_GROUP_POSTS = """
+SELECT page, export_id, parent_export_id, kind, author, author_url, date, body, text
+FROM export_post WHERE page BETWEEN ? AND ? ORDER BY page, seq
+"""
+# A page too large to hold, staged for threading in SQL under one key.
+_GROUP_STAGE_DISCUSSION = """
+INSERT INTO export_stage_discussion (key, merge_key, export_id, title, link, date, author, body,
+                                     text)
+SELECT '', merge_key, export_id, title, link, date, author, body, text
+FROM export_thread WHERE seq = ?
+"""
+_GROUP_STAGE_COMMENTS = """
+INSERT INTO export_stage_comment (discussion_key, export_id, parent_export_id, kind, author,
+                                  author_url, date, body, text)
+SELECT '', export_id, parent_export_id, kind, author, author_url, date, body, text
+FROM export_post WHERE page = ? ORDER BY seq
+"""
+
+
 @dataclass(slots=True)
 class ExportReport:
     """What an export held: loaded rows by kind, and comments left out by reason."""
@@ -404,7 +503,7 @@ def write_export(
         if detected.format is ExportFormat.WXR:
             _write_by_item(writer, _counted(records, progress))
         else:
-            writer.stage_all(_counted(records, progress))
+            _write_by_page(writer, _counted(records, progress))
         writer.flush()
     except BaseException:
         conn.execute("ROLLBACK TO export_load")
@@ -464,6 +563,98 @@ def _write_by_item(writer: _Writer, records: Iterable[Record]) -> None:
         else:
             writer.report.left_out[record.reason.value] += 1
     writer.end_item(None, comments, staged=staged)
+
+
+def _write_by_page(writer: _Writer, records: Iterable[Record]) -> None:
+    """Disqus: every post held in SQLite under its page, then each page threaded in turn."""
+    conn = writer.conn
+    for statement in _statements(GROUP_DDL):
+        conn.execute(statement)
+    threads: list[tuple[object, ...]] = []
+    posts: list[tuple[object, ...]] = []
+    seq = 0
+    posted = late = False  # late: a thread came after a post, which may have named it
+    for record in records:
+        if isinstance(record, ExportComment):
+            posted = True
+            posts.append(
+                (record.discussion_key, record.export_id, record.parent_export_id)
+                + (record.kind.value, record.author, record.author_url, record.date)
+                + (record.body, record.text)
+            )
+        elif isinstance(record, Discussion):
+            seq += 1
+            late = late or posted
+            threads.append((seq, record.key, *_discussion_values(record)))
+        else:
+            writer.report.left_out[record.reason.value] += 1
+            continue
+        if len(threads) + len(posts) >= BATCH:
+            _hold(conn, threads, posts)
+    _hold(conn, threads, posts)
+    if late:
+        conn.execute(_GROUP_LATE_THREADS)
+    conn.execute("CREATE INDEX temp.export_post_page ON export_post (page)")
+    report = writer.report
+    orphans = _scalar(conn, "SELECT count(*) FROM export_post WHERE page IS NULL")
+    if orphans:
+        report.left_out[LeftOut.NO_DISCUSSION.value] += orphans
+    report.merged_threads += _scalar(conn, _GROUP_MERGED)
+    _write_pages(writer)
+    _drop(conn, GROUP_OBJECTS)
+
+
+def _hold(
+    conn: sqlite3.Connection, threads: list[tuple[object, ...]], posts: list[tuple[object, ...]]
+) -> None:
+    """Write the threads and posts read so far (threads first: the posts look their page up)."""
+    conn.executemany(_GROUP_THREAD, threads)
+    conn.executemany(_GROUP_PAGE, ((thread[2], thread[0]) for thread in threads))
+    conn.executemany(_GROUP_KEY, ((thread[1], thread[2]) for thread in threads))
+    conn.executemany(_GROUP_POST, posts)
+    threads.clear()
+    posts.clear()
+
+
+def _write_pages(writer: _Writer) -> None:
+    """Each page with posts, in the order of its first thread: threaded in memory, read a run
+    of pages of at most BATCH posts (or one page of at most GROUP_LIMIT) at a time, or (a
+    larger page) in SQL."""
+    conn = writer.conn
+    after = 0
+    while pages := conn.execute(_GROUP_PAGES, (after, BATCH)).fetchall():
+        run: list[tuple[int, Discussion]] = []
+        held = 0
+        for page, posts, *thread in pages:
+            discussion = Discussion("", *thread)
+            if posts > GROUP_LIMIT:
+                _thread_run(writer, run)
+                run, held = [], 0
+                writer.begin_staging()
+                conn.execute(_GROUP_STAGE_DISCUSSION, (page,))
+                conn.execute(_GROUP_STAGE_COMMENTS, (page,))
+                writer.copy_staged()
+                continue
+            if held + posts > BATCH:
+                _thread_run(writer, run)
+                run, held = [], 0
+            run.append((page, discussion))
+            held += posts
+        _thread_run(writer, run)
+        after = pages[-1][0]
+
+
+def _thread_run(writer: _Writer, run: list[tuple[int, Discussion]]) -> None:
+    if not run:
+        return
+    rows = writer.conn.execute(_GROUP_POSTS, (run[0][0], run[-1][0])).fetchall()
+    discussions = dict(run)
+    for page, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+        comments = [
+            ExportComment(export_id, "", parent, ExportKind(kind), *values)
+            for _, export_id, parent, kind, *values in group
+        ]
+        writer.add_threaded(discussions[page], comments)
 
 
 class _Writer:
@@ -549,18 +740,8 @@ class _Writer:
         self.discussion_rows.clear()
         self.comment_rows.clear()
 
-    def stage_all(self, records: Iterable[Record]) -> None:
-        """Disqus: every record staged, then threaded in SQL at once."""
-        self.begin_staging()
-        for record in records:
-            if isinstance(record, Skipped):
-                self.report.left_out[record.reason.value] += 1
-            else:
-                self.stage(record)
-        self.copy_staged()
-
     def begin_staging(self) -> None:
-        _drop(self.conn, WORKING_OBJECTS)
+        _drop(self.conn, SQL_TREE_OBJECTS)
         for statement in _statements(STAGING_DDL + TREE_DDL):
             self.conn.execute(statement)
 
@@ -618,7 +799,7 @@ class _Writer:
         ).rowcount
         self.discussions += discussions
         self.positions += comments
-        _drop(self.conn, WORKING_OBJECTS)
+        _drop(self.conn, SQL_TREE_OBJECTS)
 
 
 def _discussion_values(discussion: Discussion) -> tuple[object, ...]:

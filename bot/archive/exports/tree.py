@@ -1,10 +1,9 @@
 """One discussion's comments threaded in memory, numbered exactly as the SQL staging numbers them.
 
-WordPress writes every comment of a post inside its ``<item>``, so a post's comments are all
-known when its item ends. For the usual discussion (tens to thousands of comments) numbering
-them here and writing final rows at once is much cheaper than staging them in SQLite and
-threading there; :mod:`bot.archive.exports.staging` keeps the SQL path for Disqus and for a
-discussion too large to hold, and documents the rules both follow: siblings by date then file
+Once a discussion's comments are all known (a WordPress item's end; a Disqus page read back
+whole), numbering them here and writing final rows at once is much cheaper than threading them
+in SQL level by level; :mod:`bot.archive.exports.staging` keeps the SQL path for a discussion
+too large to hold, and documents the rules both follow: siblings by date then file
 order, a placeholder for a parent the file lacks, a loop's comments at the top level after the
 others.
 """

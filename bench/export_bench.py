@@ -1,15 +1,16 @@
-"""Ingest of a synthetic WordPress export against plain executemany + FTS5 rebuild (not a test).
+"""Ingest of a synthetic export against plain executemany + FTS5 rebuild (not a test).
 
-    python bench/wxr_bench.py [--comments 100000] [--per-discussion 100] [--json PATH]
+    python bench/export_bench.py [--format wxr|disqus] [--comments 100000]
+                                 [--per-discussion 100] [--json PATH]
 
-A WXR file of ``--comments`` comments is generated in a temporary folder (bench/synthetic_wxr.py),
-then loaded twice, each in a fresh subprocess so that neither the generator's memory nor the
-other run's counts toward its peak RSS (VmHWM):
+A WordPress (bench/synthetic_wxr.py) or Disqus (bench/synthetic_disqus.py) export of
+``--comments`` comments is generated in a temporary folder, then loaded twice, each in a fresh
+subprocess so that neither the generator's memory nor the other run's counts toward its peak RSS
+(VmHWM):
 
-* ours: the bot's own ingest (``bot.archive.store.ingest``: detect, stream, stage, thread in
-  SQLite, copy, then the search index with its prefix indexes and suggestion tables; the XML
-  itself is read in a child process beside it), as ``python -m bot ingest`` runs it, into a new
-  database file;
+* ours: the bot's own ingest (``bot.archive.store.ingest``: detect, stream, thread, write, then
+  the search index with its prefix indexes and suggestion tables; the XML itself is read in a
+  child process beside it), as ``python -m bot ingest`` runs it, into a new database file;
 * raw: the same final rows, read back from ours' database through a cursor, written with
   ``executemany`` into the same tables with a plain FTS5 index, then one ``rebuild`` and commit.
   Reading the rows costs raw something ours does not pay, so that scan is timed on its own and
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.memory import peak_rss_mib, run_measured  # noqa: E402
 from bench.synthetic import DEFAULT_SEED  # noqa: E402
+from bench.synthetic_disqus import write_disqus  # noqa: E402
 from bench.synthetic_wxr import write_wxr  # noqa: E402
 from bot.archive import queries, store  # noqa: E402
 
@@ -49,6 +51,7 @@ CREATE VIRTUAL TABLE comment_fts USING fts5 (
 );
 """
 _REBUILD = "INSERT INTO comment_fts (comment_fts) VALUES ('rebuild')"
+_WRITERS = {"wxr": write_wxr, "disqus": write_disqus}
 
 
 def run_ours(export: Path, database: Path) -> dict[str, Any]:
@@ -147,6 +150,7 @@ def _in_subprocess(mode: str, source: Path, database: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--format", choices=sorted(_WRITERS), default="wxr")
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--per-discussion", type=int, default=100)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -157,10 +161,10 @@ def main() -> None:
         mode, source, database = args.child
         _child(mode, Path(source), Path(database))
         return
-    with tempfile.TemporaryDirectory(prefix="wxr-bench-") as folder:
-        export = Path(folder) / "synthetic.wxr.xml"
+    with tempfile.TemporaryDirectory(prefix="export-bench-") as folder:
+        export = Path(folder) / f"synthetic.{args.format}.xml"
         started = time.perf_counter()
-        expected = write_wxr(
+        expected = _WRITERS[args.format](
             export, args.comments, per_discussion=args.per_discussion, seed=args.seed
         )
         generated = time.perf_counter() - started
@@ -175,6 +179,7 @@ def main() -> None:
     rows = int(ours["rows"])
     ratio = float(raw["seconds"]) / float(ours["seconds"])
     result = {
+        "format": args.format,
         "comments": args.comments,
         "per_discussion": args.per_discussion,
         "export_mb": round(size_mb, 1),
@@ -187,7 +192,10 @@ def main() -> None:
         "machine": f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}",
         "sqlite": sqlite3.sqlite_version,
     }
-    print(f"synthetic WXR: {args.comments:,} comments, {size_mb:,.0f} MB; {rows:,} rows loaded")
+    print(
+        f"synthetic {args.format}: {args.comments:,} comments, {size_mb:,.0f} MB;"
+        f" {rows:,} rows loaded"
+    )
     print(f"{'':24}{'seconds':>10}{'rows/s':>12}{'peak RSS MB':>14}{'CPU s':>8}")
     for name, run in (("ours (ingest)", ours), ("raw executemany+FTS", raw)):
         seconds = float(run["seconds"])
