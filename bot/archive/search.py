@@ -128,60 +128,84 @@ def parse_query(query: str) -> list[Term]:
     return terms[:MAX_TERMS]
 
 
-def build_match(query: str, words_of: Mapping[str, Sequence[str]] | None = None) -> str | None:
-    """The FTS5 expression for a query, or None when it has no word to look for. A prefix
-    found in ``words_of`` is matched as any of the words given for it.
+def build_match(query: str) -> str | None:
+    """The FTS5 expression for a query, or None when it has no word to look for.
 
     FTS5's NOT needs something on its left, so a query of exclusions alone has nothing to match.
     """
-    terms = parse_query(query)
+    parts = _match_parts(parse_query(query))
+    return (
+        None if parts is None else "".join(t.to_fts() if isinstance(t, Term) else t for t in parts)
+    )
 
-    def fts(term: Term) -> str:
-        words = words_of.get(term.text) if words_of and term.prefix else None
-        if not words:
-            return term.to_fts()
-        return "(" + " OR ".join(Term(word).to_fts() for word in words) + ")"
 
-    wanted = [fts(t) for t in terms if not t.excluded]
+def _match_parts(terms: Sequence[Term]) -> list[str | Term] | None:
+    """The expression's terms, between the text that joins them."""
+    wanted = [t for t in terms if not t.excluded]
     if not wanted:
         return None
-    expression = "(" + " AND ".join(wanted) + ")"
-    return "".join([expression, *(f" NOT {fts(t)}" for t in terms if t.excluded)])
+    parts: list[str | Term] = ["("]
+    for number, term in enumerate(wanted):
+        parts += [" AND ", term] if number else [term]
+    parts.append(")")
+    for term in terms:
+        if term.excluded:
+            parts += [" NOT ", term]
+    return parts
 
 
-async def _prefix_words(db: aiosqlite.Connection, query: str) -> dict[str, list[str]]:
-    """The words of the index each prefix longer than the prefix indexes stands for, while
-    they number at most ``_PREFIX_WORDS`` in all.
+def _match_sql(query: str) -> tuple[str, dict[str, object]] | None:
+    """The query's FTS5 expression as an SQL expression and its parameters, or None when it has
+    no word to look for. Each prefix longer than the prefix indexes becomes the words of the
+    index it starts, joined by OR, where they number at most ``_PREFIX_WORDS`` (shared among the
+    query's prefixes), and stays a prefix otherwise.
 
     FTS5 answers a prefix it has no index for by merging the doclist of every word it starts,
     in full, in one step no progress handler can interrupt: "the*" (the, them, then, there,
     they) took 160 ms at a million comments even in page order. The same words joined by OR
-    are read a little at a time, like any word (under 2 ms in page order)."""
-    prefixes = {
-        term.text: folded
-        for term in parse_query(query)
+    are read a little at a time, like any word (under 2 ms in page order). The words are looked
+    up by the statement itself, so the search still takes one trip to the connection's thread.
+    """
+    terms = parse_query(query)
+    parts = _match_parts(terms)
+    if parts is None:
+        return None
+    expandable = {
+        term.text
+        for term in terms
         if term.prefix
         and len(folded := fold(term.text)) > max(PREFIX_LENGTHS)
         and _WORD.fullmatch(folded)
     }
-    found = await asyncio.gather(
-        *(
-            db.execute_fetchall(
-                "SELECT term FROM search_term WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
-                (folded, _after(folded), _PREFIX_WORDS + 1),
-            )
-            for folded in prefixes.values()
-        )
+    sql: list[str] = []
+    parameters: dict[str, object] = {}
+    for number, part in enumerate(parts):
+        name = f"part{number}"
+        if isinstance(part, Term) and part.text in expandable:
+            folded = fold(part.text)
+            sql.append(_WORDS_OF_PREFIX.format(name=name))
+            parameters |= {
+                name: part.to_fts(),
+                f"{name}_low": folded,
+                f"{name}_high": _after(folded),
+                f"{name}_most": _PREFIX_WORDS // len(expandable),
+            }
+        else:
+            sql.append(f":{name}")
+            parameters[name] = part.to_fts() if isinstance(part, Term) else part
+    return " || ".join(sql), parameters
+
+
+# The words a prefix starts, quoted and joined by OR, or the prefix itself (:{name}) when it
+# starts none or more than :{name}_most.
+_WORDS_OF_PREFIX = """(
+    SELECT CASE WHEN count(*) BETWEEN 1 AND :{name}_most
+        THEN '(' || group_concat('"' || term || '"', ' OR ') || ')' ELSE :{name} END
+    FROM (
+        SELECT term FROM search_term WHERE term >= :{name}_low AND term < :{name}_high
+        ORDER BY term LIMIT :{name}_most + 1
     )
-    # The budget is the query's, not each prefix's: FTS5 opens every word's doclist up front.
-    words: dict[str, list[str]] = {}
-    budget = _PREFIX_WORDS
-    for text, rows in zip(prefixes, found, strict=True):
-        some = [row[0] for row in rows]
-        if len(some) <= budget:
-            words[text] = some
-            budget -= len(some)
-    return words
+)"""
 
 
 def _surely_broad_range(query: str) -> tuple[str, str]:
@@ -217,13 +241,13 @@ async def search(
 ) -> SearchPage:
     """One page of comments matching ``query``: best first, or in page order when too many.
     With ``author``, only that author's comments."""
-    match = build_match(query, await _prefix_words(db, query))
+    match = _match_sql(query)
     if match is None:
         return SearchPage(query, [], 0, offset)
-    where = "comment_fts MATCH :match" + ("" if author is None else _BY_AUTHOR)
+    match_sql, parameters = match
+    where = f"comment_fts MATCH ({match_sql})" + ("" if author is None else _BY_AUTHOR)
     low, high = _surely_broad_range(query) if author is None else ("", "")
-    parameters = {
-        "match": match,
+    parameters |= {
         "author": author,
         "low": low,
         "high": high,
