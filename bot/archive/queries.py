@@ -1,5 +1,9 @@
 """Plain SQL over the archive database, one small async function per question.
 
+A question of several statements (a comment's context, the id autocomplete) asks them all in one
+trip to the connection's thread (``in_one_trip``), through small plain functions over the sqlite3
+connection.
+
 Rows become records here and only here: the comment table's columns are the Comment record's
 fields, in its order, so ``comment_row`` writes a record and ``_comment`` reads one back.
 """
