@@ -25,6 +25,10 @@ What is timed, per interaction, in real time (perf_counter; SimCord's clock is v
   What remains is the bot's own work: our code, discord.py, SQLite (in aiosqlite's thread), and
   the waits for the event loop and the threads to take their turn, on a machine others share.
 
+Within the same span the bench counts the bot's SQLite round trips (each call aiosqlite hands to
+a connection's thread, ``Connection._execute``, on the archive and the jobs databases alike):
+each is a wait for the loop and a thread to take their turn, where a busy machine makes the tail.
+
 Timers: SimCord cancels only the virtual half of a timer the bot cancels and leaves its real-time
 fallback in the loop for the timer's full delay; every settling slice scans all of them (for each
 task it settles). The replay bounds each request with a 45 s ``asyncio.timeout``, so a few
@@ -60,6 +64,7 @@ from typing import Any
 # project is installed; the bench must also run from a bare checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import aiosqlite  # noqa: E402
 import discord  # noqa: E402
 import simcord  # noqa: E402
 from simcord.http import router  # noqa: E402
@@ -108,7 +113,8 @@ class Stopwatch:
     _interaction: int | None = None
     _started: float = 0.0
     _simulated_at_start: float = 0.0
-    _sample: tuple[float, float] | None = None
+    _sample: tuple[float, float, int] | None = None
+    _trips: int = 0
 
     def arm(self, ends_at: EndsAt) -> None:
         self._ends_at, self._interaction, self._sample = ends_at, None, None
@@ -117,6 +123,7 @@ class Stopwatch:
         if self._ends_at is not None and self._interaction is None:
             self._interaction = interaction_id
             self._simulated_at_start = self.simulated
+            self._trips = 0
             self._started = time.perf_counter()
 
     def request(self, method: str, path: str, now: float) -> None:
@@ -126,11 +133,17 @@ class Stopwatch:
             and self._ends_at(self._interaction, method, path)
         ):
             simulated = self.simulated - self._simulated_at_start
-            self._sample = (now - self._started - simulated, simulated)
+            self._sample = (now - self._started - simulated, simulated, self._trips)
             self._ends_at = None
 
-    def take(self) -> tuple[float, float]:
-        """The span's own time and the SimCord time taken out of it, in seconds."""
+    def trip(self) -> None:
+        """A round trip to a database thread, counted while a span runs."""
+        if self._ends_at is not None and self._interaction is not None:
+            self._trips += 1
+
+    def take(self) -> tuple[float, float, int]:
+        """The span's own time and the SimCord time taken out of it, in seconds, and its round
+        trips to the database threads."""
         if self._sample is None:
             raise RuntimeError("the interaction never reached the request that ends its span")
         sample, self._sample, self._ends_at = self._sample, None, None
@@ -203,8 +216,8 @@ class Fallbacks:
 
 def instrument(bot: ArchiveBot, stopwatch: Stopwatch) -> None:
     """Start spans where the tree gets an interaction; stop them where a request reaches SimCord;
-    count SimCord's request handling and settling as its own (for this process's life: one bot
-    per run)."""
+    count SimCord's request handling and settling as its own, and the bot's database round trips
+    (for this process's life: one bot per run)."""
     from_interaction = bot.tree._from_interaction
 
     def timed_from_interaction(interaction: discord.Interaction[ArchiveBot]) -> None:
@@ -226,6 +239,16 @@ def instrument(bot: ArchiveBot, stopwatch: Stopwatch) -> None:
         return _Slices(settle(env, **options), stopwatch)
 
     simcord.Env._settle_internal = timed_settle  # type: ignore[method-assign, assignment]
+    # aiosqlite leaves it untyped.
+    execute: Any = aiosqlite.Connection._execute
+
+    async def counted_execute(
+        connection: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        stopwatch.trip()
+        return await execute(connection, fn, *args, **kwargs)
+
+    aiosqlite.Connection._execute = counted_execute  # type: ignore[method-assign, assignment]
 
 
 @dataclass
@@ -244,6 +267,8 @@ class Case:
     samples: list[float] = field(default_factory=list)
     # SimCord's time taken out of each sample.
     simulated: list[float] = field(default_factory=list)
+    # Database round trips within each sample.
+    trips: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,9 +405,10 @@ async def drive_all(settings: Settings, picked: Picked, repeat: int) -> list[Cas
                 for case in classes:
                     stopwatch.arm(case.ends_at)
                     await case.drive(case.values[n % len(case.values)])
-                    own, simulated = stopwatch.take()
+                    own, simulated, trips = stopwatch.take()
                     case.samples.append(own)
                     case.simulated.append(simulated)
+                    case.trips.append(trips)
                     fallbacks.drop()
     finally:
         # Its database threads would otherwise keep the process from ending.
@@ -398,17 +424,29 @@ class Result:
     latency: Latency
     # The median of SimCord's time taken out of a sample.
     simcord_p50_ms: float
+    # Database round trips per interaction: the fewest and the most seen.
+    trips: str
     # Every timed sample, in the order taken.
     samples_ms: list[float]
 
 
+def span(values: list[int]) -> str:
+    """The fewest and the most of the values, as "n" or "low-high"."""
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}-{high}"
+
+
 def result_of(case: Case) -> Result:
-    sizes = sorted(set(case.answers.values()))
-    answers = str(sizes[0]) if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
     simulated = statistics.median(case.simulated) * 1000
     samples = [round(sample * 1000, 3) for sample in case.samples]
     return Result(
-        case.label, len(case.values), answers, percentiles(case.samples), simulated, samples
+        case.label,
+        len(case.values),
+        span(list(case.answers.values())),
+        percentiles(case.samples),
+        simulated,
+        span(case.trips),
+        samples,
     )
 
 
@@ -468,9 +506,11 @@ def print_report(figures: dict[str, Any]) -> None:
         f" {figures['discord_py']}, SimCord {figures['simcord']}, {figures['cpus']} CPUs",
         "",
     ]
-    row = "| {:<30} | {:>6} | {:>7} | {:>5} | {:>8} | {:>8} | {:>12} | {:<4} |"
+    row = "| {:<30} | {:>6} | {:>7} | {:>5} | {:>8} | {:>8} | {:>12} | {:>5} | {:<4} |"
     lines.append(
-        row.format("class", "values", "answers", "runs", "p50 ms", "p99 ms", "SimCord p50", "goal")
+        row.format(
+            "class", "values", "answers", "runs", "p50 ms", "p99 ms", "SimCord p50", "trips", "goal"
+        )
     )
     for r in figures["classes"]:
         latency = r["latency"]
@@ -483,6 +523,7 @@ def print_report(figures: dict[str, Any]) -> None:
                 f"{latency['p50_ms']:.2f}",
                 f"{latency['p99_ms']:.2f}",
                 f"{r['simcord_p50_ms']:.2f}",
+                r["trips"],
                 "ok" if latency["p99_ms"] <= figures["goal_p99_ms"] else "MISS",
             )
         )
@@ -491,7 +532,8 @@ def print_report(figures: dict[str, Any]) -> None:
         "Timed: from discord.py handing the interaction to the bot's command tree until the bot's"
         " answer (for /thread: its request opening the thread) reaches SimCord, minus SimCord's"
         " time answering requests and settling the loop in between (SimCord p50: the median of"
-        " what was taken out, in ms). answers: choices offered (embeds for /comment).",
+        " what was taken out, in ms). answers: choices offered (embeds for /comment). trips: the"
+        " bot's SQLite round trips (calls handed to a connection's thread) per interaction.",
         f"goal: p99 <= {figures['goal_p99_ms']:g} ms per class.",
     ]
     print("\n".join(lines))

@@ -72,9 +72,12 @@ class _RealTimeTimers:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="deadlines", daemon=True)
                 self._thread.start()
-            due = time.perf_counter() + seconds
-            heapq.heappush(self._due, (due, next(self._count), cancelled, callback))
-            self._changed.notify()
+            entry = (time.perf_counter() + seconds, next(self._count), cancelled, callback)
+            heapq.heappush(self._due, entry)
+            # The thread sleeps until the earliest one is due: only a new earliest needs it
+            # awake. Waking it for every command would hand it the GIL, on the command's time.
+            if self._due[0] is entry:
+                self._changed.notify()
         return cancelled
 
     def _run(self) -> None:

@@ -42,19 +42,17 @@ async def send_embeds(
 async def comment_embeds(archive: LoadedArchive, comment: Comment) -> list[discord.Embed]:
     """A comment in full with its context and the ids of its replies; in an archive of several
     discussions, ids as typed there ("4/3.2") and the discussion's title."""
-    db, number = archive.db, comment.discussion
-    above = await queries.ancestors(db, comment.id, number)
-    replies = await queries.descendant_count(db, comment.id, number)
-    reply_ids = await queries.reply_ids(db, comment.id, number)
+    number = comment.discussion
+    context = await queries.comment_context(archive.db, comment.id, number)
     title = None
     if archive.discussions > 1:
-        discussion = await queries.get_discussion(db, number)
+        discussion = await archive.discussion(number)
         title = discussion.title if discussion is not None else None
     return render.comment_embeds(
         comment,
-        above,
-        replies,
-        reply_ids,
+        context.above,
+        context.replies,
+        context.reply_ids,
         prefix=render.discussion_prefix(archive, number),
         discussion_title=title,
     )

@@ -185,11 +185,11 @@ class CommentTransformer(InArchive):
         comment = await queries.get_comment(db, ref.comment_id, number)
         if comment is None:
             await _chosen(archive, number, None)  # a discussion that is not there says so first
-            above = await queries.ancestors(db, ref.comment_id, number)
-            nearest = above[-1] if above else None
-            last = await queries.last_reply(db, nearest.id if nearest else None, number)
+            around = await queries.nearest(db, ref.comment_id, number)
             prefix = render.discussion_prefix(archive, number)
-            raise UserFacingError(render.missing_comment(ref.comment_id, nearest, last, prefix))
+            raise UserFacingError(
+                render.missing_comment(ref.comment_id, around.above, around.last_reply, prefix)
+            )
         return await _chosen(archive, number, comment)
 
     async def suggest(
@@ -216,7 +216,7 @@ class CommentTransformer(InArchive):
             found = (
                 await queries.list_discussions(archive.db, typed, render.CHOICES)
                 if ref is None
-                else [d for d in [await queries.get_discussion(archive.db, discussion or 0)] if d]
+                else [d for d in [await archive.discussion(discussion or 0)] if d]
             )
             choices += [
                 app_commands.Choice(name=render.discussion_choice(d), value=f"{d.number}/")
@@ -236,7 +236,7 @@ class CommentTransformer(InArchive):
 
 
 async def _chosen(archive: LoadedArchive, number: int, comment: Comment | None) -> Chosen:
-    discussion = await queries.get_discussion(archive.db, number)
+    discussion = await archive.discussion(number)
     if discussion is None:
         raise UserFacingError(render.missing_discussion(number, archive))
     return Chosen(archive, discussion, comment)

@@ -94,7 +94,7 @@ async def _results(
     titles: dict[int, str] = {}
     if archive.discussions > 1:
         for number in sorted({hit.discussion for hit in page.hits}):
-            discussion = await queries.get_discussion(archive.db, number)
+            discussion = await archive.discussion(number)
             titles[number] = discussion.title if discussion else "?"
     embed = render.search_embed(page, PAGE_SIZE, discussions=titles, author=author)
     return Results(page, embed)

@@ -8,11 +8,12 @@ import os
 import shutil
 from pathlib import Path
 
+import aiosqlite
 import pytest
 import simcord
 
 from bot import create_bot
-from bot.archive import queries
+from bot.archive import library, queries
 from bot.archive.library import ArchiveSet, archive_names, database_paths, slug
 from bot.config import ConfigError, Settings
 from tests.conftest import ARCHIVE, DEV_GUILD_ID
@@ -84,6 +85,43 @@ async def test_archive_set_opens_every_archive_read_only(tmp_path: Path) -> None
                 + second.counts["pingbacks"]
                 + second.counts["placeholders"],
             )
+    finally:
+        await archives.close()
+
+
+async def test_a_discussion_is_read_once_while_its_archive_is_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenants = Path(__file__).parent / "fixtures" / "exports" / "tenants.wxr.xml"
+    archives = await ArchiveSet.open((tenants,), tmp_path / "archive.db")
+    trips = 0
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: object, *args: object) -> object:
+        nonlocal trips
+        trips += 1
+        return await execute(self, fn, *args)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    monkeypatch.setattr(library, "DISCUSSIONS_KEPT", 1)
+    try:
+        archive = archives.default
+        assert archive.discussions == 2
+        first = await archive.discussion(1)
+        assert first == await queries.get_discussion(archive.db, 1)
+        trips = 0
+        assert await archive.discussion(1) is first
+        assert trips == 0
+        # A number that is not there is asked again: any number can be typed.
+        assert await archive.discussion(3) is None
+        assert await archive.discussion(3) is None
+        assert trips == 2
+        # Past the bound the oldest is dropped, and read again when asked for.
+        second = await archive.discussion(2)
+        assert second is not None and second.number == 2
+        trips = 0
+        assert await archive.discussion(1) == first
+        assert trips == 1
     finally:
         await archives.close()
 

@@ -107,17 +107,56 @@ async def test_subtree_of_a_leaf_and_of_nothing(db: aiosqlite.Connection) -> Non
     [("1", 8), ("3", 16), ("3.2", 9), ("3.2.9", 0), ("0", 3), ("10", 3), ("2", 0), ("99", 0)],
 )
 async def test_descendant_count(db: aiosqlite.Connection, comment_id: str, count: int) -> None:
-    assert await queries.descendant_count(db, comment_id) == count
+    assert (await queries.comment_context(db, comment_id)).replies == count
 
 
 async def test_ancestors_root_first(db: aiosqlite.Connection) -> None:
-    assert [c.id for c in await queries.ancestors(db, "3.2.9")] == ["3", "3.2"]
-    through_gap = await queries.ancestors(db, "7.1.2")
+    assert [c.id for c in (await queries.comment_context(db, "3.2.9")).above] == ["3", "3.2"]
+    through_gap = (await queries.comment_context(db, "7.1.2")).above
     assert [(c.id, c.kind) for c in through_gap] == [
         ("7", CommentKind.COMMENT),
         ("7.1", CommentKind.PLACEHOLDER),
     ]
-    assert await queries.ancestors(db, "3") == []
+    assert (await queries.comment_context(db, "3")).above == []
+
+
+async def test_context_lists_direct_replies_only_in_page_order(db: aiosqlite.Connection) -> None:
+    assert (await queries.comment_context(db, "1")).reply_ids == ["1.1", "1.2"]
+    assert (await queries.comment_context(db, "3.2.9")).reply_ids == []
+
+
+@pytest.mark.parametrize(
+    ("missing", "above", "last"),
+    [("3.2.99", "3.2", "3.2.9"), ("3.99.1", "3", "3.3"), ("99", None, "18")],
+)
+async def test_nearest_to_a_missing_id(
+    db: aiosqlite.Connection, missing: str, above: str | None, last: str
+) -> None:
+    around = await queries.nearest(db, missing)
+    assert (around.above.id if around.above else None) == above
+    assert around.last_reply is not None and around.last_reply.id == last
+
+
+async def test_a_question_of_several_statements_takes_one_trip(
+    db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips: list[object] = []
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: object, *args: object) -> object:
+        trips.append(fn)
+        return await execute(self, fn, *args)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    for ask in (
+        queries.comment_context(db, "3.2.9"),
+        queries.nearest(db, "3.2.99"),
+        # Ids, a word from the vocabulary and its phrase match, and authors.
+        queries.complete_comment_ids(db, "democratic centr"),
+    ):
+        trips.clear()
+        await ask
+        assert len(trips) == 1
 
 
 async def test_complete_ids_exact_first_then_prefix_in_page_order(
@@ -202,10 +241,10 @@ async def plans_of(
     [
         lambda db: queries.get_comment(db, "3.2"),
         lambda db: queries.subtree(db, "3"),
-        lambda db: queries.descendant_count(db, "3"),
-        lambda db: queries.ancestors(db, "3.2.9"),
+        lambda db: queries.comment_context(db, "3.2.9"),
+        lambda db: queries.nearest(db, "3.2.99"),
     ],
-    ids=["get_comment", "subtree", "descendant_count", "ancestors"],
+    ids=["get_comment", "subtree", "comment_context", "nearest"],
 )
 async def test_comment_lookups_search_the_id_index_never_scan(
     db: aiosqlite.Connection,

@@ -98,6 +98,22 @@ async def test_a_part_is_stored_once(store: JobStore) -> None:
         await store.record_part(job, "3", 0, 1002, completes=1)
 
 
+async def test_a_write_that_fails_part_way_leaves_nothing_for_the_next_commit(
+    store: JobStore,
+) -> None:
+    job = await start(store)
+
+    def half(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO posted VALUES (?, '3', 0, 1001)", (job.id,))
+        conn.execute("UPDATE job SET next_position = 'x' WHERE nonsense")
+
+    with pytest.raises(sqlite3.OperationalError):
+        await store._write(half)
+    await store.record_part(job, "3.1", 0, 1002, completes=None)
+
+    assert await store.posted(job) == {("3.1", 0): 1002}
+
+
 async def test_one_running_replay_per_channel_origin_or_target(store: JobStore) -> None:
     first = await store.set_target(await start(store, cap=5), THREAD)
 

@@ -11,18 +11,22 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiosqlite
 
 from bot.archive import queries
 from bot.archive.errors import ArchiveError
+from bot.archive.models import Discussion
 from bot.archive.store import ingest, open_archive
 
 log = logging.getLogger(__name__)
 
 NAME_LENGTH = 32
+# Discussions kept per archive (see LoadedArchive.discussion): the page has one, an export may
+# have thousands, of which a server reads a few at a time; a post's body may be long.
+DISCUSSIONS_KEPT = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,27 @@ class LoadedArchive:
     discussions: int
     # Comments in the file not loaded, per reason ("spam": 3, "pending": 1).
     left_out: dict[str, int]
+    # Discussions read so far, by number, oldest first.
+    _discussions: dict[int, Discussion] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    async def discussion(self, number: int) -> Discussion | None:
+        """The discussion numbered ``number``, None if the archive has none such.
+
+        Nearly every command reads one, so each is read once: a discussion never changes while
+        its database is open (ingest builds a new file, and a new LoadedArchive serves it), so
+        the copy stays true for this object's life. Bounded: the oldest read is dropped first.
+        """
+        found = self._discussions.get(number)
+        if found is None:
+            found = await queries.get_discussion(self.db, number)
+            if found is None:
+                return None  # not kept: any number can be typed
+            if len(self._discussions) >= DISCUSSIONS_KEPT:
+                del self._discussions[next(iter(self._discussions))]
+            self._discussions[number] = found
+        return found
 
     @property
     def has_resolution(self) -> bool:

@@ -1,5 +1,9 @@
 """Plain SQL over the archive database, one small async function per question.
 
+A question of several statements (a comment's context, the id autocomplete) asks them all in one
+trip to the connection's thread (``in_one_trip``), through small plain functions over the sqlite3
+connection.
+
 Rows become records here and only here: the comment table's columns are the Comment record's
 fields, in its order, so ``comment_row`` writes a record and ``_comment`` reads one back.
 """
@@ -8,11 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import operator
 import re
+import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -35,6 +42,7 @@ _INDEXED_PREFIX = max(search.PREFIX_LENGTHS)
 # letter narrows the choice (a list of 25 in page order is filled by the frequent ones anyway).
 _COMPLETIONS = 64
 _MEMBER_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Member))
+T = TypeVar("T")
 
 
 def comment_row(comment: Comment) -> tuple[Any, ...]:
@@ -46,6 +54,25 @@ def _comment(row: tuple[Any, ...]) -> Comment:
     record = dict(zip(COMMENT_COLUMNS, row, strict=True))
     record["kind"] = CommentKind(record["kind"])
     return Comment(**record)
+
+
+async def in_one_trip(db: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``work`` over the plain sqlite3 connection on the connection's own thread.
+
+    Every call aiosqlite hands to its thread is a trip there and back, and each trip waits for
+    the event loop's turn and the thread's: on a busy machine that wait, not SQLite, is most of
+    a lookup's time. A question that takes several statements asks them all in one trip. It is
+    aiosqlite's own queue (its public calls go through it), in order with every other call.
+    """
+    # Untyped in aiosqlite.
+    queue: Callable[..., Awaitable[T]] = db._execute
+    return await queue(work, db._conn)
+
+
+def _rows(
+    conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()
+) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in conn.execute(sql, params).fetchall()]
 
 
 async def _one(
@@ -61,9 +88,8 @@ async def _one(
 async def _all(
     db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()
 ) -> list[tuple[Any, ...]]:
-    # One trip to the connection's thread, where a cursor's execute, fetch and close take three:
-    # each trip waits for the event loop's turn, which on a busy loop is most of a lookup's time.
-    return [tuple(row) for row in await db.execute_fetchall(sql, params)]
+    # One trip, where a cursor's execute, fetch and close take three.
+    return await in_one_trip(db, functools.partial(_rows, sql=sql, params=params))
 
 
 async def get_post(db: aiosqlite.Connection) -> Post:
@@ -138,30 +164,77 @@ async def discussion_comments(db: aiosqlite.Connection, discussion: int) -> list
     return [_comment(row) for row in rows]
 
 
-async def descendant_count(db: aiosqlite.Connection, comment_id: str, discussion: int = 1) -> int:
+def _descendant_count(conn: sqlite3.Connection, comment_id: str, discussion: int) -> int:
     low, high = outline.descendant_range(comment_id)
-    (count,) = await _one(
-        db,
+    ((count,),) = _rows(
+        conn,
         "SELECT count(*) FROM comment WHERE discussion = ? AND id >= ? AND id < ?",
         (discussion, low, high),
     )
     return int(count)
 
 
-async def ancestors(
-    db: aiosqlite.Connection, comment_id: str, discussion: int = 1
-) -> list[Comment]:
+def _ancestors(conn: sqlite3.Connection, comment_id: str, discussion: int) -> list[Comment]:
     """The comments above this one, the top-level one first."""
     ids = outline.ancestors(comment_id)
     if not ids:
         return []
-    rows = await _all(
-        db,
+    rows = _rows(
+        conn,
         f"{_SELECT_COMMENT} WHERE discussion = ? AND id IN ({', '.join('?' * len(ids))})"
         " ORDER BY depth",
         (discussion, *ids),
     )
     return [_comment(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What is shown around a comment: the comments above it (the top-level one first), the
+    number of replies under it at any depth, and the ids of its direct replies in page order."""
+
+    above: list[Comment]
+    replies: int
+    reply_ids: list[str]
+
+
+async def comment_context(
+    db: aiosqlite.Connection, comment_id: str, discussion: int = 1
+) -> Context:
+    """A comment's context, in one trip: /comment shows it on every call."""
+
+    def read(conn: sqlite3.Connection) -> Context:
+        where, params = _replies_sql(comment_id, discussion, "ASC")
+        return Context(
+            _ancestors(conn, comment_id, discussion),
+            _descendant_count(conn, comment_id, discussion),
+            [id_ for (id_,) in _rows(conn, f"SELECT id FROM comment {where}", params)],
+        )
+
+    return await in_one_trip(db, read)
+
+
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    """Where an id that is not there would have been: the nearest comment above it that is (None
+    at the top level) and the last reply to that one in page order (the last top-level comment
+    when None), to tell the person where the real ids end."""
+
+    above: Comment | None
+    last_reply: Comment | None
+
+
+async def nearest(db: aiosqlite.Connection, comment_id: str, discussion: int = 1) -> Nearest:
+    """The comments around an id that is not there, in one trip."""
+
+    def read(conn: sqlite3.Connection) -> Nearest:
+        above = _ancestors(conn, comment_id, discussion)
+        parent = above[-1] if above else None
+        where, params = _replies_sql(parent.id if parent else None, discussion, "DESC")
+        rows = _rows(conn, f"{_SELECT_COMMENT} {where} LIMIT 1", params)
+        return Nearest(parent, _comment(rows[0]) if rows else None)
+
+    return await in_one_trip(db, read)
 
 
 _DISCUSSION_COLUMNS = "number, title, link, date, author, body, html, key"
@@ -216,22 +289,31 @@ async def complete_comment_ids(
     order (the typed id itself first, then its replies: "3" offers 3, 3.1, 3.1.1 ...); words
     by the full-text index, the last one completed since it is still being typed (by the prefix
     index, or the vocabulary's key range past two letters), in page order (the full-text
-    index's own order, comments being stored in page order); authors by the author index.
+    index's own order, comments being stored in page order); authors by the author index. All
+    of it in one trip to the connection's thread.
     """
-    typed = typed.strip()
+    return await in_one_trip(
+        db,
+        functools.partial(_complete_ids, typed=typed.strip(), limit=limit, discussion=discussion),
+    )
+
+
+def _complete_ids(
+    conn: sqlite3.Connection, typed: str, limit: int, discussion: int | None
+) -> list[Comment]:
     if not typed:
-        rows = await _all(
-            db,
+        rows = _rows(
+            conn,
             f"{_SELECT_COMMENT} WHERE depth = 1 AND (?2 IS NULL OR discussion = ?2)"
             " ORDER BY position LIMIT ?1",
             (limit, discussion),
         )
         return [_comment(row) for row in rows]
-    rows = await _all(db, *_ids_starting_with(typed, limit, discussion))
-    match = await _words_match(db, typed) if len(rows) < limit else None
+    rows = _rows(conn, *_ids_starting_with(typed, limit, discussion))
+    match = _words_match(conn, typed) if len(rows) < limit else None
     if match is not None:
-        rows += await _all(
-            db,
+        rows += _rows(
+            conn,
             f"{_SELECT_COMMENT} WHERE rowid IN (SELECT rowid FROM comment_fts"
             " WHERE comment_fts MATCH ? ORDER BY rowid LIMIT ?)"
             " AND (?3 IS NULL OR discussion = ?3) ORDER BY rowid",
@@ -239,8 +321,8 @@ async def complete_comment_ids(
             (match, limit + len(rows), discussion),
         )
     if len(rows) < limit:
-        rows += await _all(
-            db,
+        rows += _rows(
+            conn,
             # A range of the author index (LIKE would scan it: the column is not NOCASE).
             f"{_SELECT_COMMENT} WHERE author IS NOT NULL AND author COLLATE NOCASE >= ?1"
             " AND author COLLATE NOCASE < ?1 || char(1114111)"
@@ -271,7 +353,7 @@ def _ids_starting_with(
     )
 
 
-async def _words_match(db: aiosqlite.Connection, typed: str) -> str | None:
+def _words_match(conn: sqlite3.Connection, typed: str) -> str | None:
     """The FTS5 expression of the words typed so far as a phrase, the last one completed since it
     is still being typed, as the text would hold them ("democratic centr" finds "democratic
     centralism", "3.1" the text "3.1"); None when nothing typed is a word, or the last one starts
@@ -282,8 +364,8 @@ async def _words_match(db: aiosqlite.Connection, typed: str) -> str | None:
     last = search.fold(words[-1])
     if len(last) <= _INDEXED_PREFIX:
         return search.Term(" ".join(words), prefix=True).to_fts()
-    completions = await _all(
-        db,
+    completions = _rows(
+        conn,
         "SELECT term FROM search_term WHERE term >= ?1 AND term < ?1 || char(1114111)"
         " ORDER BY docs DESC LIMIT ?2",
         (last, _COMPLETIONS),
@@ -328,21 +410,3 @@ def _replies_sql(
         f"WHERE discussion = ? AND id >= ? AND id < ? AND depth = ? ORDER BY position {order}",
         (discussion, low, high, outline.depth(parent_id) + 1),
     )
-
-
-async def reply_ids(db: aiosqlite.Connection, comment_id: str, discussion: int = 1) -> list[str]:
-    """The ids of the direct replies to a comment, in page order."""
-    where, params = _replies_sql(comment_id, discussion, "ASC")
-    return [id_ for (id_,) in await _all(db, f"SELECT id FROM comment {where}", params)]
-
-
-async def last_reply(
-    db: aiosqlite.Connection, parent_id: str | None, discussion: int = 1
-) -> Comment | None:
-    """The last reply to ``parent_id`` in page order; the last top-level comment when None.
-
-    Tells someone who typed an id that does not exist where the real ones end.
-    """
-    where, params = _replies_sql(parent_id, discussion, "DESC")
-    rows = await _all(db, f"{_SELECT_COMMENT} {where} LIMIT 1", params)
-    return _comment(rows[0]) if rows else None

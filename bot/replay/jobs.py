@@ -24,14 +24,15 @@ import fcntl
 import json
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import aiosqlite
 
+from bot.archive.queries import in_one_trip
 from bot.migrations import migrate
 
 # Applied by bot.migrations.migrate; never edit an entry that has shipped: append a new one.
@@ -150,9 +151,10 @@ class NoRoom(Exception):
 
 
 _JOB_COLUMNS = ", ".join(f.name for f in fields(Job))
+T = TypeVar("T")
 
 
-def _job(row: aiosqlite.Row) -> Job:
+def _job(row: sqlite3.Row) -> Job:
     """The one place a job row becomes a Job: columns are named as the fields are."""
     values = dict(row)
     return Job(
@@ -274,11 +276,26 @@ class JobStore:
             raise
         return cls(db, path)
 
+    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work``'s statements as one transaction, committed in the same trip to the
+        connection's thread: a /thread waits on its job's insert, and each trip is a wait for
+        the event loop's turn. A statement that fails rolls back those before it, so nothing
+        half-written is left for the next write's commit to make permanent."""
+
+        def transaction(conn: sqlite3.Connection) -> T:
+            with conn:  # commits, or rolls back on an exception
+                return work(conn)
+
+        return await in_one_trip(self._db, transaction)
+
     async def close(self) -> None:
         """Give up this process's claim on its running jobs (the next start resumes them)."""
         try:
-            await self._db.execute("UPDATE job SET owner = NULL WHERE owner = ?", (self.owner,))
-            await self._db.commit()
+            await self._write(
+                lambda conn: conn.execute(
+                    "UPDATE job SET owner = NULL WHERE owner = ?", (self.owner,)
+                )
+            )
         finally:
             await self._db.close()
             self._lock.close()
@@ -329,27 +346,26 @@ class JobStore:
         """Start a job, or raise :class:`NoRoom` if the channel or the server is busy."""
         now = _now()
         # The stored job comes back with the insert: /thread waits on this before its thread.
-        created = await self._db.execute_fetchall(
+        sql = (
             "INSERT INTO job (guild_id, channel_id, target_id, here, comment_id, requested_by,"
             " total, state, created_at, updated_at, owner, archive)"
             " SELECT :guild, :channel, CASE WHEN :here THEN :channel END, :here, :comment,"
             f" :user, :total, '{JobState.RUNNING}', :now, :now, :me, :archive WHERE {_ROOM}"
-            f" RETURNING {_JOB_COLUMNS}",
-            {
-                "guild": guild_id,
-                "channel": channel_id,
-                "here": here,
-                "comment": comment_id,
-                "user": requested_by,
-                "total": total,
-                "now": now,
-                "cap": cap,
-                "me": self.owner,
-                "archive": archive,
-            },
+            f" RETURNING {_JOB_COLUMNS}"
         )
-        await self._db.commit()
-        rows = list(created)
+        params = {
+            "guild": guild_id,
+            "channel": channel_id,
+            "here": here,
+            "comment": comment_id,
+            "user": requested_by,
+            "total": total,
+            "now": now,
+            "cap": cap,
+            "me": self.owner,
+            "archive": archive,
+        }
+        rows = await self._write(lambda conn: conn.execute(sql, params).fetchall())
         if not rows:
             raise await self._no_room(guild_id, channel_id)
         return _job(rows[0])
@@ -358,14 +374,12 @@ class JobStore:
         """Set a paused job running again, or raise :class:`NoRoom`."""
         params = {"id": job.id, "now": _now(), "cap": cap, "me": self.owner}
         params |= {"guild": job.guild_id, "channel": job.channel_id}
-        cursor = await self._db.execute(
+        sql = (
             f"UPDATE job SET state = '{JobState.RUNNING}', reason = NULL, updated_at = :now,"
             " owner = :me"
-            f" WHERE id = :id AND state = '{JobState.PAUSED}' AND {_ROOM}",
-            params,
+            f" WHERE id = :id AND state = '{JobState.PAUSED}' AND {_ROOM}"
         )
-        await self._db.commit()
-        if cursor.rowcount == 0:
+        if await self._write(lambda conn: conn.execute(sql, params).rowcount) == 0:
             raise await self._no_room(job.guild_id, job.channel_id)
         return replace(job, state=JobState.RUNNING, reason=None)
 
@@ -408,16 +422,19 @@ class JobStore:
     ) -> Job:
         """Store a posted message; ``completes`` is the new next_position when it was the last
         part of its comment. One transaction, so the two never disagree."""
-        await self._db.execute(
-            "INSERT INTO posted (job_id, comment_id, part, message_id) VALUES (?, ?, ?, ?)",
-            (job.id, comment_id, part, message_id),
-        )
-        if completes is not None:
-            await self._db.execute(
-                "UPDATE job SET next_position = ?, updated_at = ? WHERE id = ?",
-                (completes, _now(), job.id),
+
+        def record(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO posted (job_id, comment_id, part, message_id) VALUES (?, ?, ?, ?)",
+                (job.id, comment_id, part, message_id),
             )
-        await self._db.commit()
+            if completes is not None:
+                conn.execute(
+                    "UPDATE job SET next_position = ?, updated_at = ? WHERE id = ?",
+                    (completes, _now(), job.id),
+                )
+
+        await self._write(record)
         return job if completes is None else replace(job, next_position=completes)
 
     async def finish(self, job: Job, state: JobState, reason: str | None = None) -> Job:
@@ -426,22 +443,25 @@ class JobStore:
         A job that already ended keeps its state: a Stop pressed just as the last comment went
         out must not turn a finished replay into a stopped one.
         """
-        await self._db.execute(
-            f"UPDATE job SET state = ?, reason = ?, updated_at = ?, owner = NULL"
-            f" WHERE id = ? AND {_OPEN}",
-            (state.value, reason, _now(), job.id),
-        )
-        await self._db.commit()
-        stored = await self.get(job.id)
-        if stored is None:
+
+        def end(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            conn.execute(
+                f"UPDATE job SET state = ?, reason = ?, updated_at = ?, owner = NULL"
+                f" WHERE id = ? AND {_OPEN}",
+                (state.value, reason, _now(), job.id),
+            )
+            return conn.execute(
+                f"SELECT {_JOB_COLUMNS} FROM job WHERE id = ?", (job.id,)
+            ).fetchall()
+
+        stored = await self._write(end)
+        if not stored:
             raise LookupError(f"replay job {job.id} is not in the jobs database")
-        return stored
+        return _job(stored[0])
 
     async def _update(self, job: Job, assignments: str, params: tuple[object, ...]) -> None:
-        await self._db.execute(
-            f"UPDATE job SET {assignments}, updated_at = ? WHERE id = ?", (*params, _now(), job.id)
-        )
-        await self._db.commit()
+        sql = f"UPDATE job SET {assignments}, updated_at = ? WHERE id = ?"
+        await self._write(lambda conn: conn.execute(sql, (*params, _now(), job.id)))
 
     async def _jobs(self, where: str, params: tuple[object, ...]) -> list[Job]:
         rows = await self._db.execute_fetchall(

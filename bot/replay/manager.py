@@ -199,7 +199,7 @@ class _Script:
 
 async def _script(archive: LoadedArchive, job: Job, comments: list[Comment]) -> _Script:
     number = comments[0].discussion
-    discussion = await queries.get_discussion(archive.db, number)
+    discussion = await archive.discussion(number)
     if discussion is None:
         raise LookupError(f"discussion {number} is not in archive {archive.name}")
     prefix = render.discussion_prefix(archive, number)
