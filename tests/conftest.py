@@ -9,6 +9,7 @@ strict_sync on.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ import pytest
 import simcord
 
 from bot import ArchiveBot, Settings, create_bot
+from bot.archive.exports import load_export
 from bot.archive.store import ingest, open_archive
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,3 +124,14 @@ async def restart(env: simcord.Env, settings: Settings) -> ArchiveBot:
     restarted = create_bot(settings)
     await env.restart_bot(restarted)
     return restarted
+
+
+def loaded_export(path: Path) -> tuple[object, ...]:
+    """Everything ``load_export`` makes of a file: its report and the rows it threaded."""
+    conn = sqlite3.connect(":memory:")
+    report = load_export(conn, path)
+    return (
+        report,
+        conn.execute("SELECT * FROM temp.export_discussion").fetchall(),
+        conn.execute("SELECT * FROM temp.export_comment ORDER BY position").fetchall(),
+    )

@@ -17,7 +17,7 @@ import pytest
 from bot.archive import queries
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
-_OURS = re.compile(r" FROM (comment|search_term) ")
+_OURS = re.compile(r" (FROM|JOIN) (comment|search_term) ")
 
 
 async def plans_of(db: aiosqlite.Connection, typed: str) -> list[str]:
@@ -95,3 +95,36 @@ async def test_completing_from_the_vocabulary_finds_what_a_prefix_match_finds(
 
     assert expected
     assert found == expected
+
+
+class _Clock:
+    """A clock that moves on by ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def monotonic(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+async def test_words_found_past_the_budget_are_the_start_of_the_list(
+    db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = await queries.complete_comment_ids(db, "the")
+    assert len(full) == 25
+    # The clock is read at the start and then at every step of SQLite's: the finer the clock's
+    # steps, the more words are found before the budget runs out, and whatever is found is the
+    # start of the list.
+    monkeypatch.setattr(queries.search, "PROGRESS_STEPS", 1)
+    lengths = set()
+    for reads in (100, 200, 400, 800, 1600, 3200, 6400):
+        monkeypatch.setattr(queries, "time", _Clock(queries.WORDS_BUDGET / reads))
+        cut = await queries.complete_comment_ids(db, "the")
+        assert cut == full[: len(cut)]
+        lengths.add(len(cut))
+    assert min(lengths) == 0 and max(lengths) == 25 and len(lengths) > 2
+    # Past the budget at once: no words, and the rest of the list is still there.
+    monkeypatch.setattr(queries, "time", _Clock(1.0))
+    assert await queries.complete_comment_ids(db, "the") == []
+    assert [c.id for c in await queries.complete_comment_ids(db, "3.1")][:2] == ["3.1", "3.1.1"]

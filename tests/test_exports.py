@@ -19,6 +19,7 @@ from bot.archive.exports import (
     staging,
 )
 from bot.render.html import escape, html_to_markdown
+from tests.conftest import loaded_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 WXR_10 = FIXTURES / "wordpress-1.0.wxr.xml"
@@ -335,16 +336,6 @@ def quirky_wxr(path: Path, seed: int) -> Path:
     return path
 
 
-def everything(path: Path) -> tuple[object, ...]:
-    conn = sqlite3.connect(":memory:")
-    report = load_export(conn, path)
-    return (
-        report,
-        conn.execute("SELECT * FROM temp.export_discussion").fetchall(),
-        conn.execute("SELECT * FROM temp.export_comment ORDER BY position").fetchall(),
-    )
-
-
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("limit", [0, 3])
 def test_items_over_the_limit_are_threaded_in_sql_with_the_same_rows(
@@ -353,10 +344,10 @@ def test_items_over_the_limit_are_threaded_in_sql_with_the_same_rows(
     """WordPress items are threaded in memory up to GROUP_LIMIT comments and in SQL above it
     (0: every item in SQL; 3: both kinds in one export): the rows are the same."""
     paths = [WXR_10, WXR_12, quirky_wxr(tmp_path / "quirky.xml", seed)]
-    in_memory = [everything(path) for path in paths]
+    in_memory = [loaded_export(path) for path in paths]
     monkeypatch.setattr(staging, "GROUP_LIMIT", limit)
 
-    assert [everything(path) for path in paths] == in_memory
+    assert [loaded_export(path) for path in paths] == in_memory
     report, _, comments = in_memory[2]
     assert report.kinds["placeholder"] and report.left_out["no_discussion"]  # quirks met
     assert [row[0] for row in comments] == list(range(1, len(comments) + 1))

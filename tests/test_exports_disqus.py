@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.archive.exports import ExportFormat, ExportReport, dates, load_export, read_export, staging
+from bot.archive.exports import ExportFormat, ExportReport, dates, read_export, staging
 from bot.archive.exports.records import Skipped
+from tests.conftest import loaded_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 DISQUS = FIXTURES / "disqus.xml"
@@ -61,16 +62,6 @@ def quirky_disqus(path: Path, seed: int) -> Path:
     return path
 
 
-def everything(path: Path) -> tuple[object, ...]:
-    conn = sqlite3.connect(":memory:")
-    report = load_export(conn, path)
-    return (
-        report,
-        conn.execute("SELECT * FROM temp.export_discussion").fetchall(),
-        conn.execute("SELECT * FROM temp.export_comment ORDER BY position").fetchall(),
-    )
-
-
 def threaded_in_sql_at_once(path: Path) -> tuple[object, ...]:
     """Every record staged and the whole export threaded in SQL, as Disqus once was."""
     conn = sqlite3.connect(":memory:")
@@ -95,8 +86,8 @@ def threaded_in_sql_at_once(path: Path) -> tuple[object, ...]:
 def test_pages_threaded_one_at_a_time_give_the_rows_of_the_whole_export_in_sql(tmp_path, seed):
     paths = [DISQUS, quirky_disqus(tmp_path / "quirky.xml", seed)]
     for path in paths:
-        assert everything(path) == threaded_in_sql_at_once(path)
-    report, _, comments = everything(paths[1])
+        assert loaded_export(path) == threaded_in_sql_at_once(path)
+    report, _, comments = loaded_export(paths[1])
     assert report.kinds["placeholder"] and report.left_out["no_discussion"]  # quirks met
     assert report.merged_threads and report.left_out["deleted"]
     assert [row[0] for row in comments] == list(range(1, len(comments) + 1))
@@ -110,11 +101,11 @@ def test_pages_over_the_limit_are_threaded_in_sql_with_the_same_rows(
     """0: every page in SQL; 3: pages of both kinds, and runs of small pages, in one export.
     Small batches besides: posts written before a later thread, pages read a few at a time."""
     paths = [DISQUS, quirky_disqus(tmp_path / "quirky.xml", seed)]
-    in_memory = [everything(path) for path in paths]
+    in_memory = [loaded_export(path) for path in paths]
     monkeypatch.setattr(staging, "GROUP_LIMIT", limit)
     monkeypatch.setattr(staging, "BATCH", 5)
 
-    assert [everything(path) for path in paths] == in_memory
+    assert [loaded_export(path) for path in paths] == in_memory
 
 
 @pytest.mark.parametrize(

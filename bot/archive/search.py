@@ -65,7 +65,7 @@ _UNSEARCHABLE = re.compile("[\x00\ud800-\udfff]")
 # How often (in SQLite VM steps) the progress handler looks at the clock: FTS5 does much of
 # its work between two steps, so a 1,000-step period first looked 26 ms into an AND of common
 # words (at 100k); 100 steps look within a millisecond.
-_PROGRESS_STEPS = 100
+PROGRESS_STEPS = 100
 # Prefixes that start at most this many words of the index in all are searched as those words.
 _PREFIX_WORDS = 512
 
@@ -349,9 +349,9 @@ async def _bounded(
     # a rare word's whole search is about 2 ms, and each round trip costs a tenth of that.
     # aiosqlite types the handler as required; sqlite3 documents None as "remove it".
     _, rows, _ = await asyncio.gather(
-        db.set_progress_handler(past_deadline, _PROGRESS_STEPS),
+        db.set_progress_handler(past_deadline, PROGRESS_STEPS),
         db.execute_fetchall(sql, parameters),
-        db.set_progress_handler(None, _PROGRESS_STEPS),  # type: ignore[arg-type]
+        db.set_progress_handler(None, PROGRESS_STEPS),  # type: ignore[arg-type]
         return_exceptions=True,
     )
     if isinstance(rows, aiosqlite.OperationalError) and "interrupted" in str(rows):

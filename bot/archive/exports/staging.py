@@ -165,8 +165,9 @@ TEMP_DESTINATION = Destination(
     {name: f"{{{name}}}" for name in COMMENT_COLUMNS},
 )
 
-STAGING_DDL = """
-CREATE TEMP TABLE export_stage_discussion (
+# A discussion as an export gives it, before it is numbered: staged for SQL threading, or held as
+# a Disqus thread until its posts are read.
+_STAGED_DISCUSSION = """
     seq INTEGER PRIMARY KEY,
     key TEXT NOT NULL,
     merge_key TEXT NOT NULL,
@@ -177,7 +178,10 @@ CREATE TEMP TABLE export_stage_discussion (
     author TEXT,
     body TEXT NOT NULL,
     text TEXT NOT NULL
-);
+"""
+
+STAGING_DDL = f"""
+CREATE TEMP TABLE export_stage_discussion ({_STAGED_DISCUSSION});
 CREATE TEMP TABLE export_stage_comment (
     seq INTEGER PRIMARY KEY,
     discussion_key TEXT NOT NULL,
@@ -246,19 +250,8 @@ SQL_TREE_OBJECTS = (
 # Disqus posts, held until every post is read, then read back a discussion at a time. ``page``
 # is the discussion a post belongs to: the ``seq`` of the first thread of its page (threads of
 # one page share a merge key), looked up as the post is written (NULL: no such thread, yet).
-GROUP_DDL = """
-CREATE TEMP TABLE export_thread (
-    seq INTEGER PRIMARY KEY,
-    key TEXT NOT NULL,
-    merge_key TEXT NOT NULL,
-    export_id TEXT NOT NULL,
-    title TEXT NOT NULL,
-    link TEXT NOT NULL,
-    date TEXT,
-    author TEXT,
-    body TEXT NOT NULL,
-    text TEXT NOT NULL
-);
+GROUP_DDL = f"""
+CREATE TEMP TABLE export_thread ({_STAGED_DISCUSSION});
 CREATE TEMP TABLE export_thread_page (
     merge_key TEXT PRIMARY KEY, page INTEGER NOT NULL
 ) WITHOUT ROWID;
