@@ -440,10 +440,17 @@ def fold(text: str) -> str:
 
 
 class _CharFolds(dict[int, str]):
-    """Each character's fold, computed on first sight: a mapping for str.translate."""
+    """Each character's fold, computed on first sight: a mapping for str.translate. ``uneven``
+    holds the characters seen so far whose fold is not exactly one character."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uneven: set[str] = set()
 
     def __missing__(self, code: int) -> str:
         self[code] = folded = fold(chr(code))
+        if len(folded) != 1:
+            self.uneven.add(chr(code))
         return folded
 
 
@@ -462,9 +469,8 @@ def _fold_in_place(text: str) -> str | None:
     if text.isascii():
         return text.lower()
     folded = text.translate(_CHAR_FOLDS)
-    if len(folded) == len(text) and all(len(_CHAR_FOLDS[ord(ch)]) == 1 for ch in set(text)):
-        return folded
-    return None
+    # The translate has seen every character of the text.
+    return None if _CHAR_FOLDS.uneven.intersection(text) else folded
 
 
 async def suggest(db: aiosqlite.Connection, query: str) -> str | None:
