@@ -180,11 +180,9 @@ _STAGED_DISCUSSION = """
     text TEXT NOT NULL
 """
 
-STAGING_DDL = f"""
-CREATE TEMP TABLE export_stage_discussion ({_STAGED_DISCUSSION});
-CREATE TEMP TABLE export_stage_comment (
-    seq INTEGER PRIMARY KEY,
-    discussion_key TEXT NOT NULL,
+# A comment as an export gives it, after what places it (its discussion's key, or a Disqus post's
+# page and thread).
+_STAGED_COMMENT = """
     export_id TEXT NOT NULL,
     parent_export_id TEXT,
     kind TEXT NOT NULL,
@@ -192,7 +190,13 @@ CREATE TEMP TABLE export_stage_comment (
     author_url TEXT,
     date TEXT,
     body TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL"""
+
+STAGING_DDL = f"""
+CREATE TEMP TABLE export_stage_discussion ({_STAGED_DISCUSSION});
+CREATE TEMP TABLE export_stage_comment (
+    seq INTEGER PRIMARY KEY,
+    discussion_key TEXT NOT NULL,{_STAGED_COMMENT}
 );
 """
 
@@ -259,15 +263,7 @@ CREATE TEMP TABLE export_thread_key (key TEXT PRIMARY KEY, page INTEGER NOT NULL
 CREATE TEMP TABLE export_post (
     seq INTEGER PRIMARY KEY,
     page INTEGER,
-    thread TEXT NOT NULL,
-    export_id TEXT NOT NULL,
-    parent_export_id TEXT,
-    kind TEXT NOT NULL,
-    author TEXT,
-    author_url TEXT,
-    date TEXT,
-    body TEXT NOT NULL,
-    text TEXT NOT NULL
+    thread TEXT NOT NULL,{_STAGED_COMMENT}
 );
 """
 GROUP_OBJECTS = (
