@@ -14,7 +14,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.archive import queries
+from bot.archive import queries, trips
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "data" / "we-are-expelled.txt"
 _OURS = re.compile(r" (FROM|JOIN) (comment|search_term) ")
@@ -116,15 +116,15 @@ async def test_words_found_past_the_budget_are_the_start_of_the_list(
     # The clock is read at the start and then at every step of SQLite's: the finer the clock's
     # steps, the more words are found before the budget runs out, and whatever is found is the
     # start of the list.
-    monkeypatch.setattr(queries.search, "PROGRESS_STEPS", 1)
+    monkeypatch.setattr(trips, "PROGRESS_STEPS", 1)
     lengths = set()
     for reads in (100, 200, 400, 800, 1600, 3200, 6400):
-        monkeypatch.setattr(queries, "time", _Clock(queries.WORDS_BUDGET / reads))
+        monkeypatch.setattr(trips, "time", _Clock(queries.WORDS_BUDGET / reads))
         cut = await queries.complete_comment_ids(db, "the")
         assert cut == full[: len(cut)]
         lengths.add(len(cut))
     assert min(lengths) == 0 and max(lengths) == 25 and len(lengths) > 2
     # Past the budget at once: no words, and the rest of the list is still there.
-    monkeypatch.setattr(queries, "time", _Clock(1.0))
+    monkeypatch.setattr(trips, "time", _Clock(1.0))
     assert await queries.complete_comment_ids(db, "the") == []
     assert [c.id for c in await queries.complete_comment_ids(db, "3.1")][:2] == ["3.1", "3.1.1"]

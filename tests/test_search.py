@@ -10,6 +10,7 @@ import aiosqlite
 import pytest
 
 from bot.archive import search as search_module
+from bot.archive import trips
 from bot.archive.search import SearchHit, SearchPage, build_match, search
 from bot.archive.store import ingest, open_archive
 
@@ -573,7 +574,7 @@ async def test_a_query_past_the_time_budget_is_too_broad(
 ) -> None:
     # A budget already spent at the statement's first step: every bounded statement stops.
     monkeypatch.setattr(search_module, "TIME_BUDGET", -1.0)
-    monkeypatch.setattr(search_module, "PROGRESS_STEPS", 1)
+    monkeypatch.setattr(trips, "PROGRESS_STEPS", 1)
     page = await search(real_db, "the")
     assert page.too_broad
     assert (page.hits, page.suggestion) == ([], None)
@@ -587,7 +588,7 @@ async def test_the_time_budget_is_per_search(
     real_db: aiosqlite.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search_module, "TIME_BUDGET", -1.0)
-    monkeypatch.setattr(search_module, "PROGRESS_STEPS", 1)
+    monkeypatch.setattr(trips, "PROGRESS_STEPS", 1)
     assert (await search(real_db, "the")).too_broad
     monkeypatch.undo()
     page = await search(real_db, "the")

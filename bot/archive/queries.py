@@ -17,15 +17,14 @@ import json
 import operator
 import re
 import sqlite3
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import aiosqlite
 
 from bot.archive import outline, search
 from bot.archive.models import Comment, CommentKind, Discussion, Member, Post, Resolution
+from bot.archive.trips import in_one_trip, rows_within
 
 COMMENT_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Comment))
 _SELECT_COMMENT = f"SELECT {', '.join(COMMENT_COLUMNS)} FROM comment"
@@ -43,7 +42,6 @@ _INDEXED_PREFIX = max(search.PREFIX_LENGTHS)
 # letter narrows the choice (a list of 25 in page order is filled by the frequent ones anyway).
 _COMPLETIONS = 64
 _MEMBER_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Member))
-T = TypeVar("T")
 
 
 def comment_row(comment: Comment) -> tuple[Any, ...]:
@@ -55,19 +53,6 @@ def _comment(row: tuple[Any, ...]) -> Comment:
     record = dict(zip(COMMENT_COLUMNS, row, strict=True))
     record["kind"] = CommentKind(record["kind"])
     return Comment(**record)
-
-
-async def in_one_trip(db: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    """Run ``work`` over the plain sqlite3 connection on the connection's own thread.
-
-    Every call aiosqlite hands to its thread is a trip there and back, and each trip waits for
-    the event loop's turn and the thread's: on a busy machine that wait, not SQLite, is most of
-    a lookup's time. A question that takes several statements asks them all in one trip. It is
-    aiosqlite's own queue (its public calls go through it), in order with every other call.
-    """
-    # Untyped in aiosqlite.
-    queue: Callable[..., Awaitable[T]] = db._execute
-    return await queue(work, db._conn)
 
 
 def _rows(
@@ -349,16 +334,7 @@ def _found_in_time(
 ) -> list[tuple[Any, ...]]:
     # No ORDER BY: SQLite would sort, and so hold every row back until the last; the rows come
     # from the full-text index in rowid order, and are sorted here to be sure of it.
-    deadline = time.monotonic() + WORDS_BUDGET
-    conn.set_progress_handler(lambda: time.monotonic() > deadline, search.PROGRESS_STEPS)
-    found: list[tuple[Any, ...]] = []
-    try:
-        found.extend(tuple(row) for row in conn.execute(_WORDS_FOUND, (match, limit, discussion)))
-    except sqlite3.OperationalError as error:
-        if "interrupted" not in str(error):
-            raise
-    finally:
-        conn.set_progress_handler(None, 0)
+    found, _ = rows_within(conn, _WORDS_FOUND, (match, limit, discussion), WORDS_BUDGET)
     return [row[1:] for row in sorted(found)]
 
 

@@ -12,16 +12,16 @@ a deletes index over the vocabulary (one indexed lookup per unknown word, never 
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import re
-import time
 import unicodedata
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
+
+from bot.archive import trips
 
 # Replaces the first migration's FTS tables (an archive database is always built fresh, so the
 # drops cost nothing): prefix indexes make one- and two-letter prefixes an index lookup instead
@@ -62,10 +62,6 @@ _WORD = re.compile(r"[^\W_]+")
 # FTS5 reads its expression as a C string, so a NUL cuts a quoted term short (a syntax error),
 # and SQLite cannot be sent a lone surrogate at all; neither is something a person searches for.
 _UNSEARCHABLE = re.compile("[\x00\ud800-\udfff]")
-# How often (in SQLite VM steps) the progress handler looks at the clock: FTS5 does much of
-# its work between two steps, so a 1,000-step period first looked 26 ms into an AND of common
-# words (at 100k); 100 steps look within a millisecond.
-PROGRESS_STEPS = 100
 # Prefixes that start at most this many words of the index in all are searched as those words.
 _PREFIX_WORDS = 512
 
@@ -255,27 +251,26 @@ async def search(
         "limit": limit,
         "offset": offset,
     }
-    async with _lock(db):
-        ranked = await _bounded(db, _RANKED_PAGE.format(where=where), parameters)
-        # The first row carries how many matched, up to one past the limit; the page's
-        # comments follow (none: a row of NULLs). Past the limit the first fetch is in page
-        # order, which holds this page only if the page lies within it.
-        total = ranked[0][0] if ranked is not None else 0
-        if ranked is not None and (total <= RANK_LIMIT or offset + limit <= total):
-            rows, unranked = ranked, total > RANK_LIMIT
-            total = min(total, RANK_LIMIT)
-        else:
-            # Too slow to rank, or a page past the first fetch: a page-ordered fetch stops as
-            # soon as it has its rows.
-            listed = await _bounded(db, _LISTED_PAGE.format(where=where), parameters)
-            if listed is None:
-                return SearchPage(query, [], 0, offset, unranked=True, too_broad=True)
-            rows = listed
-            # An empty first page is a plain "no match" (it gets a suggestion); anything else
-            # is in page order.
-            unranked = bool(listed) or offset > 0
-            # A lower bound: at least this many match (all of the first fetch, or this page).
-            total = max(RANK_LIMIT if ranked else 0, offset + len(listed))
+    ranked = await _bounded(db, _RANKED_PAGE.format(where=where), parameters)
+    # The first row carries how many matched, up to one past the limit; the page's comments
+    # follow (none: a row of NULLs). Past the limit the first fetch is in page order, which
+    # holds this page only if the page lies within it.
+    total = ranked[0][0] if ranked is not None else 0
+    if ranked is not None and (total <= RANK_LIMIT or offset + limit <= total):
+        rows, unranked = ranked, total > RANK_LIMIT
+        total = min(total, RANK_LIMIT)
+    else:
+        # Too slow to rank, or a page past the first fetch: a page-ordered fetch stops as soon
+        # as it has its rows.
+        listed = await _bounded(db, _LISTED_PAGE.format(where=where), parameters)
+        if listed is None:
+            return SearchPage(query, [], 0, offset, unranked=True, too_broad=True)
+        rows = listed
+        # An empty first page is a plain "no match" (it gets a suggestion); anything else is in
+        # page order.
+        unranked = bool(listed) or offset > 0
+        # A lower bound: at least this many match (all of the first fetch, or this page).
+        total = max(RANK_LIMIT if ranked else 0, offset + len(listed))
     hits = _hits(query, [row[1:] for row in rows if row[1] is not None])
     suggestion = None if total or unranked else await suggest(db, query)
     return SearchPage(query, hits, total, offset, unranked, suggestion)
@@ -320,45 +315,14 @@ JOIN comment AS c ON c.rowid = page.rowid ORDER BY page.rowid
 """
 
 
-_LOCKS: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-def _lock(db: aiosqlite.Connection) -> asyncio.Lock:
-    # A progress handler belongs to the connection, so two searches on one connection take
-    # turns at the bounded statements instead of replacing each other's deadline.
-    return _LOCKS.setdefault(db, asyncio.Lock())
-
-
 async def _bounded(
     db: aiosqlite.Connection, sql: str, parameters: Mapping[str, object]
-) -> list[tuple[int, ...]] | None:
+) -> list[tuple[Any, ...]] | None:
     """The statement's rows, or None when it ran past ``TIME_BUDGET``."""
-    # The clock starts at the handler's first call, once the statement runs: the time spent
-    # waiting for the connection's thread is not the statement's.
-    deadline: list[float] = []
-
-    def past_deadline() -> bool:
-        now = time.monotonic()
-        if not deadline:
-            deadline.append(now + TIME_BUDGET)
-        return now > deadline[0]
-
-    # The three calls are queued to the connection's thread at once (gather starts them in
-    # order, in one pass of the loop), so no other statement can run between them under this
-    # deadline, and the thread runs them back to back instead of waking the loop after each:
-    # a rare word's whole search is about 2 ms, and each round trip costs a tenth of that.
-    # aiosqlite types the handler as required; sqlite3 documents None as "remove it".
-    _, rows, _ = await asyncio.gather(
-        db.set_progress_handler(past_deadline, PROGRESS_STEPS),
-        db.execute_fetchall(sql, parameters),
-        db.set_progress_handler(None, PROGRESS_STEPS),  # type: ignore[arg-type]
-        return_exceptions=True,
+    rows, finished = await trips.in_one_trip(
+        db, functools.partial(trips.rows_within, sql=sql, parameters=parameters, budget=TIME_BUDGET)
     )
-    if isinstance(rows, aiosqlite.OperationalError) and "interrupted" in str(rows):
-        return None
-    if isinstance(rows, BaseException):
-        raise rows
-    return [tuple(row) for row in rows]
+    return rows if finished else None
 
 
 def _hits(query: str, rows: list[tuple[Any, ...]]) -> list[SearchHit]:

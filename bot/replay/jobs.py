@@ -32,7 +32,7 @@ from typing import IO, TypeVar
 
 import aiosqlite
 
-from bot.archive.queries import in_one_trip
+from bot.archive.trips import in_one_trip
 from bot.migrations import migrate
 
 # Applied by bot.migrations.migrate; never edit an entry that has shipped: append a new one.
