@@ -550,14 +550,14 @@ async def test_a_prefix_of_too_many_words_is_left_to_fts5(
     # Prefixes past the prefix indexes are searched as the words they start, up to a number of
     # words; past it FTS5 expands them itself, and both must find the same comments.
     query = "soc* -them*"
-    match_sql, parameters = search_module._match_sql(query) or ("", {})
+    match_sql, parameters = search_module._match_sql(search_module.parse_query(query)) or ("", {})
     async with real_db.execute(f"SELECT {match_sql}", parameters) as cursor:
         row = await cursor.fetchone()
     assert row is not None
     assert '"soc"*' not in row[0] and " OR " in row[0] and '"social"' in row[0]
     expanded = await search(real_db, query, limit=500)
     monkeypatch.setattr(search_module, "_PREFIX_WORDS", 2)
-    match_sql, parameters = search_module._match_sql(query) or ("", {})
+    match_sql, parameters = search_module._match_sql(search_module.parse_query(query)) or ("", {})
     async with real_db.execute(f"SELECT {match_sql}", parameters) as cursor:
         row = await cursor.fetchone()
     assert row is not None and row[0] == search_module.build_match(query)

@@ -150,7 +150,7 @@ def _match_parts(terms: Sequence[Term]) -> list[str | Term] | None:
     return parts
 
 
-def _match_sql(query: str) -> tuple[str, dict[str, object]] | None:
+def _match_sql(terms: Sequence[Term]) -> tuple[str, dict[str, object]] | None:
     """The query's FTS5 expression as an SQL expression and its parameters, or None when it has
     no word to look for. Each prefix longer than the prefix indexes becomes the words of the
     index it starts, joined by OR, where they number at most ``_PREFIX_WORDS`` (shared among the
@@ -162,12 +162,11 @@ def _match_sql(query: str) -> tuple[str, dict[str, object]] | None:
     are read a little at a time, like any word (under 2 ms in page order). The words are looked
     up by the statement itself, so the search still takes one trip to the connection's thread.
     """
-    terms = parse_query(query)
     parts = _match_parts(terms)
     if parts is None:
         return None
     expandable = {
-        term.text
+        term.text: folded
         for term in terms
         if term.prefix
         and len(folded := fold(term.text)) > max(PREFIX_LENGTHS)
@@ -178,12 +177,10 @@ def _match_sql(query: str) -> tuple[str, dict[str, object]] | None:
     for number, part in enumerate(parts):
         name = f"part{number}"
         if isinstance(part, Term) and part.text in expandable:
-            folded = fold(part.text)
             sql.append(_WORDS_OF_PREFIX.format(name=name))
             parameters |= {
                 name: part.to_fts(),
-                f"{name}_low": folded,
-                f"{name}_high": _after(folded),
+                f"{name}_prefix": expandable[part.text],
                 f"{name}_most": _PREFIX_WORDS // len(expandable),
             }
         else:
@@ -198,29 +195,25 @@ _WORDS_OF_PREFIX = """(
     SELECT CASE WHEN count(*) BETWEEN 1 AND :{name}_most
         THEN '(' || group_concat('"' || term || '"', ' OR ') || ')' ELSE :{name} END
     FROM (
-        SELECT term FROM search_term WHERE term >= :{name}_low AND term < :{name}_high
+        SELECT term FROM search_term
+        WHERE term >= :{name}_prefix AND term < :{name}_prefix || char(1114111)
         ORDER BY term LIMIT :{name}_most + 1
     )
 )"""
 
 
-def _surely_broad_range(query: str) -> tuple[str, str]:
+def _surely_broad_range(terms: Sequence[Term]) -> tuple[str, str]:
     """The vocabulary range of the query's one word or prefix (see ``_SURELY_BROAD``), or an
     empty one."""
-    terms = parse_query(query)
     if len(terms) != 1 or terms[0].phrase or terms[0].excluded:
         return "", ""
     folded = fold(terms[0].text)
     if not _WORD.fullmatch(folded):
         return "", ""
-    # A word is its own range: nothing in the vocabulary sorts between it and it + " ", since
-    # words hold letters and digits only.
-    return folded, _after(folded) if terms[0].prefix else folded + " "
-
-
-def _after(prefix: str) -> str:
-    """The first string past every word that starts with ``prefix``."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    # A prefix's words sort below it followed by the last code point, as every key range here
+    # does (char(1114111) in SQL); a word is its own range: nothing in the vocabulary sorts
+    # between it and it + " ", since words hold letters and digits only.
+    return folded, folded + ("\U0010ffff" if terms[0].prefix else " ")
 
 
 # Only the comments of one author (any letter case), by the author index.
@@ -237,12 +230,13 @@ async def search(
 ) -> SearchPage:
     """One page of comments matching ``query``: best first, or in page order when too many.
     With ``author``, only that author's comments."""
-    match = _match_sql(query)
+    terms = parse_query(query)
+    match = _match_sql(terms)
     if match is None:
         return SearchPage(query, [], 0, offset)
     match_sql, parameters = match
     where = f"comment_fts MATCH ({match_sql})" + ("" if author is None else _BY_AUTHOR)
-    low, high = _surely_broad_range(query) if author is None else ("", "")
+    low, high = _surely_broad_range(terms) if author is None else ("", "")
     parameters |= {
         "author": author,
         "low": low,
@@ -271,7 +265,7 @@ async def search(
         unranked = bool(listed) or offset > 0
         # A lower bound: at least this many match (all of the first fetch, or this page).
         total = max(RANK_LIMIT if ranked else 0, offset + len(listed))
-    hits = _hits(query, [row[1:] for row in rows if row[1] is not None])
+    hits = _hits(terms, [row[1:] for row in rows if row[1] is not None])
     suggestion = None if total or unranked else await suggest(db, query)
     return SearchPage(query, hits, total, offset, unranked, suggestion)
 
@@ -325,12 +319,12 @@ async def _bounded(
     return rows if finished else None
 
 
-def _hits(query: str, rows: list[tuple[Any, ...]]) -> list[SearchHit]:
+def _hits(terms: Sequence[Term], rows: list[tuple[Any, ...]]) -> list[SearchHit]:
     """The page's comments with their snippets."""
     # Snippets are cut here, not by FTS5's snippet(): for a phrase of common words FTS5 walks
     # the phrase's doclists again for every row (10 ms a row at 100k), while the page's few
     # bodies come with the page.
-    wanted = [term for term in parse_query(query) if not term.excluded]
+    wanted = [term for term in terms if not term.excluded]
     hits = []
     for id_, depth, parent_id, position, body, discussion, author in rows:
         snippet, highlights = snippet_of(body, wanted)
