@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.archive.trips import in_one_transaction
 from bot.replay.jobs import SCHEMA_VERSION, DamagedJobsDatabase, Job, JobState, JobStore, NoRoom
 
 GUILD, OTHER_GUILD = 1, 2
@@ -108,7 +109,7 @@ async def test_a_write_that_fails_part_way_leaves_nothing_for_the_next_commit(
         conn.execute("UPDATE job SET next_position = 'x' WHERE nonsense")
 
     with pytest.raises(sqlite3.OperationalError):
-        await store._write(half)
+        await in_one_transaction(store.connection, half)
     await store.record_part(job, "3.1", 0, 1002, completes=None)
 
     assert await store.posted(job) == {("3.1", 0): 1002}

@@ -33,6 +33,20 @@ async def in_one_trip(db: aiosqlite.Connection, work: Callable[[sqlite3.Connecti
     return await queue(work, db._conn)
 
 
+async def in_one_transaction(
+    db: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]
+) -> T:
+    """Run ``work``'s statements as one transaction, committed in the same trip. A statement
+    that fails rolls back those before it, so nothing half-written is left for the next
+    write's commit to make permanent."""
+
+    def transaction(conn: sqlite3.Connection) -> T:
+        with conn:  # commits, or rolls back on an exception
+            return work(conn)
+
+    return await in_one_trip(db, transaction)
+
+
 def rows_within(
     conn: sqlite3.Connection, sql: str, parameters: Any, budget: float
 ) -> tuple[list[tuple[Any, ...]], bool]:

@@ -16,6 +16,8 @@ import datetime as dt
 
 import aiosqlite
 
+from bot.archive.trips import in_one_transaction
+
 _GET = "SELECT archive FROM guild_archive WHERE guild_id = ?"
 _SET = (
     "INSERT INTO guild_archive (guild_id, archive, set_by, set_at) VALUES (?, ?, ?, ?)"
@@ -40,7 +42,8 @@ class GuildArchives:
 
     async def set(self, guild_id: int, archive: str, *, by: int) -> None:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        await self._db.execute(_SET, (guild_id, archive, by, now))
-        await self._db.commit()
+        await in_one_transaction(
+            self._db, lambda conn: conn.execute(_SET, (guild_id, archive, by, now))
+        )
         # Only once it is stored: a failed write leaves the copy as the database is.
         self._known[guild_id] = archive

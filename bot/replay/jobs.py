@@ -24,15 +24,15 @@ import fcntl
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO
 
 import aiosqlite
 
-from bot.archive.trips import in_one_trip
+from bot.archive.trips import in_one_transaction
 from bot.migrations import migrate
 
 # Applied by bot.migrations.migrate; never edit an entry that has shipped: append a new one.
@@ -151,7 +151,6 @@ class NoRoom(Exception):
 
 
 _JOB_COLUMNS = ", ".join(f.name for f in fields(Job))
-T = TypeVar("T")
 
 
 def _job(row: sqlite3.Row) -> Job:
@@ -276,25 +275,14 @@ class JobStore:
             raise
         return cls(db, path)
 
-    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work``'s statements as one transaction, committed in the same trip to the
-        connection's thread: a /thread waits on its job's insert, and each trip is a wait for
-        the event loop's turn. A statement that fails rolls back those before it, so nothing
-        half-written is left for the next write's commit to make permanent."""
-
-        def transaction(conn: sqlite3.Connection) -> T:
-            with conn:  # commits, or rolls back on an exception
-                return work(conn)
-
-        return await in_one_trip(self._db, transaction)
-
     async def close(self) -> None:
         """Give up this process's claim on its running jobs (the next start resumes them)."""
         try:
-            await self._write(
+            await in_one_transaction(
+                self._db,
                 lambda conn: conn.execute(
                     "UPDATE job SET owner = NULL WHERE owner = ?", (self.owner,)
-                )
+                ),
             )
         finally:
             await self._db.close()
@@ -365,7 +353,7 @@ class JobStore:
             "me": self.owner,
             "archive": archive,
         }
-        rows = await self._write(lambda conn: conn.execute(sql, params).fetchall())
+        rows = await in_one_transaction(self._db, lambda conn: conn.execute(sql, params).fetchall())
         if not rows:
             raise await self._no_room(guild_id, channel_id)
         return _job(rows[0])
@@ -379,7 +367,7 @@ class JobStore:
             " owner = :me"
             f" WHERE id = :id AND state = '{JobState.PAUSED}' AND {_ROOM}"
         )
-        if await self._write(lambda conn: conn.execute(sql, params).rowcount) == 0:
+        if await in_one_transaction(self._db, lambda conn: conn.execute(sql, params).rowcount) == 0:
             raise await self._no_room(job.guild_id, job.channel_id)
         return replace(job, state=JobState.RUNNING, reason=None)
 
@@ -434,7 +422,7 @@ class JobStore:
                     (completes, _now(), job.id),
                 )
 
-        await self._write(record)
+        await in_one_transaction(self._db, record)
         return job if completes is None else replace(job, next_position=completes)
 
     async def finish(self, job: Job, state: JobState, reason: str | None = None) -> Job:
@@ -454,14 +442,16 @@ class JobStore:
                 f"SELECT {_JOB_COLUMNS} FROM job WHERE id = ?", (job.id,)
             ).fetchall()
 
-        stored = await self._write(end)
+        stored = await in_one_transaction(self._db, end)
         if not stored:
             raise LookupError(f"replay job {job.id} is not in the jobs database")
         return _job(stored[0])
 
     async def _update(self, job: Job, assignments: str, params: tuple[object, ...]) -> None:
         sql = f"UPDATE job SET {assignments}, updated_at = ? WHERE id = ?"
-        await self._write(lambda conn: conn.execute(sql, (*params, _now(), job.id)))
+        await in_one_transaction(
+            self._db, lambda conn: conn.execute(sql, (*params, _now(), job.id))
+        )
 
     async def _jobs(self, where: str, params: tuple[object, ...]) -> list[Job]:
         rows = await self._db.execute_fetchall(
