@@ -156,6 +156,7 @@ _BUILD_PRAGMAS = (
     "PRAGMA journal_mode = OFF",
     "PRAGMA synchronous = OFF",
     "PRAGMA cache_size = -65536",  # 64 MiB
+    "PRAGMA temp.cache_size = -65536",
 )
 # FTS5 flushes its in-memory term hash to a new segment when it reaches this size; the default
 # (1 MiB) makes a large rebuild write and merge many small segments.

@@ -34,11 +34,13 @@ _D = f"{{{NAMESPACE}}}"
 
 
 # A post as the XML pass hands it on: the reason it is left out, or (id, thread id, parent id
-# or None, author's name, author's link, date as written, body, text), its text already
-# converted. Converting is the costly half of a post: when the XML is read in a process of its
-# own (bot.archive.exports.pipeline), that one does it, and the other one the rest (dates,
-# entities), threading and writing. A tuple, not a dict: a million cross the pipe.
-PostFields = LeftOut | tuple[str, str, str | None, str, str, str, str, str]
+# or None, author's name, author's link, date as written, message as written). When the XML is
+# read in a process of its own (bot.archive.exports.pipeline), that one only reads, and this one
+# does the rest: converting the message (the costly half of a post), dates, entities, threading
+# and writing. Reading a post costs about what converting it does, and this process, which only
+# holds posts until their pages are complete, would otherwise wait on the reader for half the
+# load. A tuple, not a dict: a million cross the pipe.
+PostFields = LeftOut | tuple[str, str, str | None, str, str, str, str]
 # What the XML pass hands on: plain values only. ("thread", fields) or ("post", PostFields).
 Fields = tuple[str, dict[str, str] | PostFields]
 _POST_CHILDREN = ("isSpam", "isDeleted", "thread", "parent", "author", "createdAt", "message")
@@ -72,7 +74,8 @@ def records(fields: Iterable[Fields]) -> Iterator[Record]:
         elif isinstance(values, LeftOut):
             yield Skipped(values)
         else:
-            post_id, thread, parent, author, link, date, body, text = values
+            post_id, thread, parent, author, link, date, message = values
+            body, text = convert(message, typed=False)
             yield ExportComment(
                 post_id,
                 thread,
@@ -107,7 +110,6 @@ def _post_fields(post: etree._Element) -> PostFields:
         return LeftOut.DELETED
     thread, parent, author = found[_THREAD], found[_PARENT], found[_AUTHOR]
     name, link = _first_children(author, _AUTHOR_CHILDREN) if author is not None else (None, None)
-    body, text = convert(_text(found[_MESSAGE]), typed=False)
     return (
         post.get(DSQ_ID) or "",
         (thread.get(DSQ_ID) or "") if thread is not None else "",
@@ -116,8 +118,7 @@ def _post_fields(post: etree._Element) -> PostFields:
         _text(name),
         _text(link),
         _text(found[_CREATED]),
-        body,
-        text,
+        _text(found[_MESSAGE]),
     )
 
 

@@ -59,9 +59,10 @@ import itertools
 import operator
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple, Protocol, TypeVar
 
 from bot.archive.errors import ArchiveFormatError
 from bot.archive.exports import disqus, pipeline, wxr
@@ -69,11 +70,10 @@ from bot.archive.exports.detect import Detected, ExportFormat, detect
 from bot.archive.exports.records import (
     Discussion,
     ExportComment,
-    ExportKind,
     LeftOut,
     Record,
 )
-from bot.archive.exports.tree import page_order
+from bot.archive.exports.tree import Placed, page_order
 
 BATCH = 2_000
 # From this size an export's XML is read in a child process beside the rest of the load
@@ -265,8 +265,26 @@ CREATE TEMP TABLE export_post (
     page INTEGER,
     thread TEXT NOT NULL,{_STAGED_COMMENT}
 );
+CREATE TEMP TABLE export_place (
+    position INTEGER PRIMARY KEY,
+    discussion INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    parent_id TEXT,
+    depth INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    seq INTEGER,
+    permalink TEXT,
+    export_id TEXT NOT NULL
+);
+CREATE TEMP VIEW export_placed AS
+SELECT pl.position, pl.discussion, pl.id, pl.parent_id, pl.depth, pl.kind, p.author,
+       p.author_url, p.date, coalesce(p.body, '') AS body, coalesce(p.text, '') AS text,
+       pl.permalink, pl.export_id
+FROM export_place pl LEFT JOIN export_post p ON p.seq = pl.seq;
 """
 GROUP_OBJECTS = (
+    ("VIEW", "export_placed"),
+    ("TABLE", "export_place"),
     ("TABLE", "export_post"),
     ("TABLE", "export_thread_key"),
     ("TABLE", "export_thread_page"),
@@ -396,11 +414,13 @@ FROM (SELECT page, count(*) AS posts FROM export_post WHERE page > ?
 JOIN export_thread t ON t.seq = p.page
 ORDER BY p.page
 """
-# The posts of a run of pages, page by page in file order (the index gives that order).
+# Where each post of a run of pages goes, page by page in file order (the index gives that
+# order); their words stay in export_post until they are copied to their place.
 _GROUP_POSTS = """
-SELECT page, export_id, parent_export_id, kind, author, author_url, date, body, text
+SELECT page, seq, export_id, parent_export_id, kind, date
 FROM export_post WHERE page BETWEEN ? AND ? ORDER BY page, seq
 """
+_GROUP_PLACE = "INSERT INTO export_place VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 # A page too large to hold, staged for threading in SQL under one key.
 _GROUP_STAGE_DISCUSSION = """
 INSERT INTO export_stage_discussion (key, merge_key, export_id, title, link, date, author, body,
@@ -563,6 +583,7 @@ def _write_by_page(writer: _Writer, records: Iterable[Record]) -> None:
     posts: list[tuple[object, ...]] = []
     seq = 0
     posted = late = False  # late: a thread came after a post, which may have named it
+    writer.placing = True
     for record in records:
         if isinstance(record, ExportComment):
             posted = True
@@ -583,13 +604,20 @@ def _write_by_page(writer: _Writer, records: Iterable[Record]) -> None:
     _hold(conn, threads, posts)
     if late:
         conn.execute(_GROUP_LATE_THREADS)
-    conn.execute("CREATE INDEX temp.export_post_page ON export_post (page)")
+    # Covering what threading reads: a page's posts are scattered over the file's order, and
+    # reading their rows (words and all) would make a random read for each.
+    conn.execute(
+        "CREATE INDEX temp.export_post_page"
+        " ON export_post (page, export_id, parent_export_id, kind, date)"
+    )
     report = writer.report
     orphans = _scalar(conn, "SELECT count(*) FROM export_post WHERE page IS NULL")
     if orphans:
         report.left_out[LeftOut.NO_DISCUSSION.value] += orphans
     report.merged_threads += _scalar(conn, _GROUP_MERGED)
     _write_pages(writer)
+    writer.flush()
+    writer.placing = False
     _drop(conn, GROUP_OBJECTS)
 
 
@@ -633,17 +661,33 @@ def _write_pages(writer: _Writer) -> None:
         after = pages[-1][0]
 
 
+class _Written(Placed, Protocol):
+    """What a written comment's place needs beyond threading."""
+
+    @property
+    def kind(self) -> str: ...
+
+
+_C = TypeVar("_C", bound=_Written)
+
+
+class _Post(NamedTuple):
+    """A held Disqus post, as threading reads it: its words are copied to its place in SQL."""
+
+    seq: int
+    export_id: str
+    parent_export_id: str | None
+    kind: str
+    date: str | None
+
+
 def _thread_run(writer: _Writer, run: list[tuple[int, Discussion]]) -> None:
     if not run:
         return
     rows = writer.conn.execute(_GROUP_POSTS, (run[0][0], run[-1][0])).fetchall()
     discussions = dict(run)
     for page, group in itertools.groupby(rows, key=operator.itemgetter(0)):
-        comments = [
-            ExportComment(export_id, "", parent, ExportKind(kind), *values)
-            for _, export_id, parent, kind, *values in group
-        ]
-        writer.add_threaded(discussions[page], comments)
+        writer.add_placed(discussions[page], [_Post(*row[1:]) for row in group])
 
 
 class _Writer:
@@ -661,6 +705,9 @@ class _Writer:
         self.comment_rows: list[tuple[object, ...]] = []
         self.staged_discussions: list[tuple[object, ...]] = []
         self.staged_comments: list[tuple[object, ...]] = []
+        # Disqus: places of posts held in export_post (see add_placed).
+        self.placing = False
+        self.placed_rows: list[tuple[object, ...]] = []
         self.insert_discussion = _insert_values(
             destination.discussion_table, destination.discussion, DISCUSSION_COLUMNS
         )
@@ -684,50 +731,71 @@ class _Writer:
             self.report.left_out[LeftOut.NO_DISCUSSION.value] += len(comments)
 
     def add_threaded(self, discussion: Discussion, comments: list[ExportComment]) -> None:
+        rows = self.comment_rows
+        for place, comment in self._numbered(discussion, comments):
+            if comment is None:
+                # A placeholder: no author, link or date, no words.
+                rows.append(place[:6] + (None, None, None, "", "") + place[6:])
+            else:
+                rows.append(
+                    place[:6]
+                    + (comment.author, comment.author_url, comment.date, comment.body)
+                    + (comment.text, *place[6:])
+                )
+        if len(rows) >= BATCH:
+            self.flush()
+
+    def add_placed(self, discussion: Discussion, posts: list[_Post]) -> None:
+        """Like add_threaded, for posts whose words wait in export_post: only their places are
+        written here, and :meth:`flush` copies the words to them in one statement."""
+        rows = self.placed_rows
+        for place, post in self._numbered(discussion, posts):
+            rows.append(place[:6] + (post.seq if post is not None else None,) + place[6:])
+        if len(rows) >= BATCH:
+            self.conn.executemany(_GROUP_PLACE, rows)
+            rows.clear()
+
+    def _numbered(
+        self, discussion: Discussion, comments: Sequence[_C]
+    ) -> Iterator[tuple[tuple[object, ...], _C | None]]:
+        """The discussion's number taken and its row held; then each comment (None for a
+        placeholder) with the columns that place it: (position, discussion, id, parent_id,
+        depth, kind) and then (permalink, export_id)."""
         self.discussions += 1
         number = self.discussions
         self.report.discussions += 1
         self.discussion_rows.append((number, *_discussion_values(discussion)))
         link = discussion.link
         kinds = self.report.kinds
-        rows = self.comment_rows
         for outline, parent, depth, comment, export_id in page_order(comments):
             self.positions += 1
-            if comment is None:
-                # A placeholder: no author, link or date, no words, no permalink.
-                kinds["placeholder"] += 1
-                rows.append(
-                    (self.positions, number, outline, parent, depth, "placeholder", None, None)
-                    + (None, "", "", None, export_id)
-                )
-                continue
-            kind = comment.kind.value
+            # str() of an ExportKind is its value.
+            kind = "placeholder" if comment is None else str(comment.kind)
             kinds[kind] += 1
-            rows.append(
-                (
-                    self.positions,
-                    number,
-                    outline,
-                    parent,
-                    depth,
-                    kind,
-                    comment.author,
-                    comment.author_url,
-                    comment.date,
-                    comment.body,
-                    comment.text,
-                    f"{link}#comment-{export_id}" if link else None,
-                    export_id,
-                )
-            )
-        if len(rows) >= BATCH:
-            self.flush()
+            permalink = f"{link}#comment-{export_id}" if link and comment is not None else None
+            place = (self.positions, number, outline, parent, depth, kind, permalink, export_id)
+            yield place, comment
 
     def flush(self) -> None:
+        """Write what is held, in page order."""
         self.conn.executemany(self.insert_discussion, self.discussion_rows)
         self.conn.executemany(self.insert_comment, self.comment_rows)
         self.discussion_rows.clear()
         self.comment_rows.clear()
+        if self.placing:
+            self.conn.executemany(_GROUP_PLACE, self.placed_rows)
+            self.placed_rows.clear()
+            # export_place's key is the position: the copy reads it in page order, unsorted.
+            self.conn.execute(
+                _insert_select(
+                    self.destination.comment_table,
+                    self.destination.comment,
+                    COMMENT_COLUMNS,
+                    "export_placed",
+                )
+                + " ORDER BY position"
+            )
+            self.conn.execute("DELETE FROM export_place")
 
     def begin_staging(self) -> None:
         _drop(self.conn, SQL_TREE_OBJECTS)

@@ -12,31 +12,44 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
-from bot.archive.exports.records import ExportComment
+
+class Placed(Protocol):
+    """What threading reads of a comment: a whole one, or (Disqus) only where it goes."""
+
+    @property
+    def export_id(self) -> str: ...
+    @property
+    def parent_export_id(self) -> str | None: ...
+    @property
+    def date(self) -> str | None: ...
+
+
+C = TypeVar("C", bound=Placed)
 
 
 @dataclass(slots=True)
-class _Node:
+class _Node(Generic[C]):
     export_id: str
-    comment: ExportComment | None  # None: the placeholder of a parent the file lacks
+    comment: C | None  # None: the placeholder of a parent the file lacks
     date: str | None
     order: int
-    children: list[_Node] = field(default_factory=list)
+    children: list[_Node[C]] = field(default_factory=list)
 
 
-# (outline id, parent's outline id, depth, comment or None for a placeholder, its export id)
-Threaded = tuple[str, str | None, int, ExportComment | None, str]
-
-
-def page_order(comments: Sequence[ExportComment]) -> Iterator[Threaded]:
-    """The comments of one discussion (in file order) and their placeholders, in page order."""
+def page_order(
+    comments: Sequence[C],
+) -> Iterator[tuple[str, str | None, int, C | None, str]]:
+    """The comments of one discussion (in file order) and their placeholders, in page order:
+    (outline id, parent's outline id, depth, comment or None for a placeholder, its export
+    id)."""
     nodes = [_Node(c.export_id, c, c.date, i) for i, c in enumerate(comments)]
-    first: dict[str, _Node] = {}
+    first: dict[str, _Node[C]] = {}
     for node in nodes:
         first.setdefault(node.export_id, node)
-    top: list[_Node] = []
-    placeholders: dict[str, _Node] = {}
+    top: list[_Node[C]] = []
+    placeholders: dict[str, _Node[C]] = {}
     for node in nodes:
         parent_id = node.comment.parent_export_id if node.comment is not None else None
         if parent_id is None or parent_id == node.export_id:
@@ -55,16 +68,18 @@ def page_order(comments: Sequence[ExportComment]) -> Iterator[Threaded]:
     yield from _numbered(top, [*nodes, *placeholders.values()])
 
 
-def _sort_key(node: _Node) -> tuple[bool, str, int]:
+def _sort_key(node: _Node[C]) -> tuple[bool, str, int]:
     # SQLite's ORDER BY date, ord: an unknown (NULL) date first.
     return (node.date is not None, node.date or "", node.order)
 
 
-def _numbered(top: list[_Node], every: list[_Node]) -> Iterator[Threaded]:
+def _numbered(
+    top: list[_Node[C]], every: list[_Node[C]]
+) -> Iterator[tuple[str, str | None, int, C | None, str]]:
     reached: set[int] = set()
     top.sort(key=_sort_key)
     # Depth first without recursion: a reply chain may be far deeper than Python's stack.
-    stack: list[tuple[_Node, str, str | None, int]] = [
+    stack: list[tuple[_Node[C], str, str | None, int]] = [
         (node, str(n), None, 1) for n, node in reversed(list(enumerate(top, 1)))
     ]
     while stack:
