@@ -157,9 +157,9 @@ async def phase_ingest(page: Path, db_path: Path) -> dict[str, float]:
     build_seconds: list[float] = []
     build = search_module.build_search_index
 
-    async def timed_build(db: aiosqlite.Connection) -> None:
+    async def timed_build(db: aiosqlite.Connection, *, full_text: bool = True) -> None:
         start = time.perf_counter()
-        await build(db)
+        await build(db, full_text=full_text)
         build_seconds.append(time.perf_counter() - start)
 
     # store calls its own reference to the index builder; timing it needs that reference.

@@ -28,12 +28,25 @@ from bot.archive import trips
 # of a merge of every matching term's doclist (a* at 100k: 75 ms -> under 1 ms, for a larger
 # file); search_term and search_variant are the suggestion index build_search_index fills.
 PREFIX_LENGTHS = (1, 2)
-SEARCH_SCHEMA = f"""
+FULL_TEXT_TABLE = f"""
 -- remove_diacritics folds accents so that "hector" finds "Héctor".
 CREATE VIRTUAL TABLE comment_fts USING fts5 (
     body, content='comment', content_rowid='rowid',
     tokenize='unicode61 remove_diacritics 2', prefix='{" ".join(map(str, PREFIX_LENGTHS))}'
 );
+"""
+# The tables FTS5 keeps comment_fts in: copied whole, they are the index.
+FULL_TEXT_SHADOWS = tuple(f"comment_fts_{part}" for part in ("data", "idx", "docsize", "config"))
+# Settings for filling the index in bulk, kept in it (comment_fts_config). Merging segments 16
+# at a time instead of 4 halves a rebuild (100k: 4.9 s -> 2.3 s); a final 'optimize' (one
+# segment) cost 20% more and made no query measurably faster. FTS5 flushes its in-memory term
+# hash to a new segment when it reaches hashsize; the default (1 MiB) makes a large build write
+# and merge many small segments.
+FULL_TEXT_SETTINGS = (("automerge", 16), ("hashsize", 64 * 2**20))
+FULL_TEXT_SETTING = "INSERT INTO comment_fts (comment_fts, rank) VALUES (?, ?)"
+SEARCH_SCHEMA = (
+    FULL_TEXT_TABLE
+    + """
 CREATE VIRTUAL TABLE comment_vocab USING fts5vocab (comment_fts, 'row');
 -- How many comments hold each term: fts5vocab counts a term's doclist on every read.
 CREATE TABLE search_term (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
@@ -43,6 +56,7 @@ CREATE TABLE search_variant (
     variant TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (variant, term)
 ) WITHOUT ROWID;
 """
+)
 
 # Past this many matching comments a query is listed in page order instead of ranked: a word
 # like "the" is in nearly every comment, and fetching each match's bm25 rank costs about 2.5 ms
@@ -537,14 +551,14 @@ def _plus_one(cost: tuple[int, int]) -> tuple[int, int]:
     return cost[0] + 1, cost[1]
 
 
-async def build_search_index(db: aiosqlite.Connection) -> None:
+async def build_search_index(db: aiosqlite.Connection, *, full_text: bool = True) -> None:
     """Fill the full-text and suggestion indexes once the comments are loaded (in the same
-    transaction as the load, so a failed build leaves nothing half-written)."""
-    # An external-content index is filled once, after the bulk load, rather than row by row.
-    # Merging segments 16 at a time instead of 4 halves the rebuild (100k: 4.9 s -> 2.3 s); a
-    # final 'optimize' (one segment) cost 20% more and made no query measurably faster.
-    await db.execute("INSERT INTO comment_fts (comment_fts, rank) VALUES ('automerge', 16)")
-    await db.execute("INSERT INTO comment_fts (comment_fts) VALUES ('rebuild')")
+    transaction as the load, so a failed build leaves nothing half-written). ``full_text`` is
+    False when the load filled the full-text index itself (bot.archive.index_build)."""
+    if full_text:
+        # An external-content index is filled once, after the bulk load, rather than row by row.
+        await db.executemany(FULL_TEXT_SETTING, FULL_TEXT_SETTINGS)
+        await db.execute("INSERT INTO comment_fts (comment_fts) VALUES ('rebuild')")
     await db.execute("INSERT INTO search_term (term, docs) SELECT term, doc FROM comment_vocab")
     async with db.execute(
         "SELECT term FROM search_term WHERE length(term) <= ?", (_MAX_SUGGESTED_LENGTH,)

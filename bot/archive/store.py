@@ -33,6 +33,7 @@ import aiosqlite
 from bot.archive.errors import ArchiveError, ArchiveFormatError, StorageError
 from bot.archive.exports import Destination, ExportFormat, ExportKind, detect, write_export
 from bot.archive.exports.detect import export_title
+from bot.archive.index_build import IndexBuilder
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
 from bot.archive.parser import read_page
 from bot.archive.queries import COMMENT_COLUMNS, comment_row
@@ -156,11 +157,7 @@ _BUILD_PRAGMAS = (
     "PRAGMA journal_mode = OFF",
     "PRAGMA synchronous = OFF",
     "PRAGMA cache_size = -65536",  # 64 MiB
-    "PRAGMA temp.cache_size = -65536",
 )
-# FTS5 flushes its in-memory term hash to a new segment when it reaches this size; the default
-# (1 MiB) makes a large rebuild write and merge many small segments.
-_FTS_HASHSIZE = 64 * 1024 * 1024
 _LEFTOVER = ".{name}.*.building"
 _CHUNK = 1024 * 1024
 
@@ -491,6 +488,8 @@ class _Built:
     discussions: int
     counts: dict[str, int]
     left_out: dict[str, int]
+    # The load filled the full-text index itself (bot.archive.index_build).
+    full_text: bool = False
 
 
 async def _build(
@@ -536,7 +535,7 @@ async def _finish(
 ) -> int:
     stamp_ns = time.time_ns()
     await _write_source(db, archive_path, built, stat, stamp_ns)
-    await _build_search_index(db)
+    await build_search_index(db, full_text=not built.full_text)
     await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     await db.commit()
     return stamp_ns
@@ -566,15 +565,20 @@ async def _write_page(
 
 
 def _write_export(archive_path: Path, building: Path) -> _Built:
-    """Read a WordPress or Disqus export into the building file, committed, without its index."""
+    """Read a WordPress or Disqus export into the building file, committed, with its full-text
+    index (filled beside the load) but not its suggestions."""
     conn = sqlite3.connect(building, isolation_level=None)
     try:
         conn.executescript(";".join((*_BUILD_PRAGMAS, _TABLES, SEARCH_SCHEMA)))
         conn.execute("BEGIN")
-        report = write_export(conn, archive_path, _EXPORT_DESTINATION)
-        for index in _LOOKUP_INDEXES:
-            conn.execute(index)
-        conn.execute("COMMIT")
+        # Named like the building file, so that a killed ingest's leftovers go with it.
+        with IndexBuilder(building.with_suffix(".index.building")) as index:
+            report = write_export(conn, archive_path, _EXPORT_DESTINATION, texts=index.add)
+            for lookup in _LOOKUP_INDEXES:
+                conn.execute(lookup)
+            conn.execute("COMMIT")  # the file is private until it is renamed: two are safe
+            index.finish()
+            index.copy_into(conn)
     finally:
         conn.close()
     kinds = (ExportKind.COMMENT, ExportKind.PINGBACK, ExportKind.TRACKBACK, ExportKind.PLACEHOLDER)
@@ -586,6 +590,7 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
         report.discussions,
         {f"{kind.value}s": report.kinds[kind.value] for kind in kinds},
         dict(sorted(report.left_out.items())),
+        full_text=True,
     )
 
 
@@ -605,6 +610,8 @@ _EXPORT_DESTINATION = Destination(
     },
     "comment",
     {
+        # The full-text index is filled by position as the rows are written (IndexBuilder).
+        "rowid": "{position}",
         "position": "{position}",
         "discussion": "{discussion}",
         "id": "{id}",
@@ -696,10 +703,3 @@ async def _write_source(
             json.dumps(built.left_out),
         ),
     )
-
-
-async def _build_search_index(db: aiosqlite.Connection) -> None:
-    await db.execute(
-        "INSERT INTO comment_fts (comment_fts, rank) VALUES ('hashsize', ?)", (_FTS_HASHSIZE,)
-    )
-    await build_search_index(db)

@@ -1,12 +1,13 @@
 """An export's XML read in a child process, so that ingest uses both cores.
 
-Reading a large export is two halves of about equal cost: libxml2, picking the wanted fields
-out of each element and turning comment HTML into text, then turning those fields into records
-(dates into UTC ISO), threading them and writing rows to SQLite. One Python
-process does them one after the other; here the first half runs in a child process that sends
-plain field tuples or dictionaries in batches through a pipe, while this process does the
-second half. The pipe holds one batch or so (a write waits while it is full), so memory stays
-bounded whatever the file's size.
+Reading a large export is two halves of about equal cost: libxml2 and picking the wanted
+fields out of each element, then turning those fields into records (dates into UTC ISO),
+threading them and writing rows to SQLite. Turning comment HTML into text goes to whichever half
+is lighter: the reader's for WordPress, this process's for Disqus (see disqus.PostFields). One
+Python process does the halves one after the other; here the first runs in a child process
+(:mod:`bot.archive.children`) that sends plain field tuples or dictionaries in batches through a
+pipe, while this process does the second. The pipe holds one batch or so (a write waits while
+it is full), so memory stays bounded whatever the file's size.
 
 The child runs the very same readers (:func:`bot.archive.exports.wxr.read_fields`,
 :func:`bot.archive.exports.disqus.read_fields`), with the same safe parser settings; it only
@@ -25,19 +26,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from bot.archive import children
 from bot.archive.errors import ArchiveError
 from bot.archive.exports import disqus, wxr
 
 # Fields per message: large enough that pickling and the pipe cost little per comment.
 BATCH = 2_000
-_BOT = Path(__file__).resolve().parents[2]
-# The child needs the readers only: the ``bot`` package is entered without running its
-# __init__, which loads discord.py (0.3 s and 40 MB for nothing).
-_CHILD = (
-    "import sys, types; bot = types.ModuleType('bot'); bot.__path__ = [sys.argv[1]];"
-    " sys.modules['bot'] = bot;"
-    " from bot.archive.exports.pipeline import main; main(sys.argv[2:])"
-)
 
 
 def wxr_fields(path: Path, namespace: str) -> Iterator[wxr.Fields]:
@@ -49,12 +43,7 @@ def disqus_fields(path: Path) -> Iterator[disqus.Fields]:
 
 
 def _from_child(path: Path, kind: str, namespace: str) -> Iterator[Any]:
-    # A plain child interpreter rather than multiprocessing: ingest runs in a worker thread
-    # (no fork), and spawn would re-run the caller's main module.
-    process = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(_BOT), str(path), kind, namespace],
-        stdout=subprocess.PIPE,
-    )
+    process = children.start(__name__, str(path), kind, namespace, stdout=subprocess.PIPE)
     assert process.stdout is not None
     finished = False
     try:

@@ -415,9 +415,9 @@ JOIN export_thread t ON t.seq = p.page
 ORDER BY p.page
 """
 # Where each post of a run of pages goes, page by page in file order (the index gives that
-# order); their words stay in export_post until they are copied to their place.
+# order), and its text; its other words stay in export_post until they are copied to its place.
 _GROUP_POSTS = """
-SELECT page, seq, export_id, parent_export_id, kind, date
+SELECT page, seq, export_id, parent_export_id, kind, date, text
 FROM export_post WHERE page BETWEEN ? AND ? ORDER BY page, seq
 """
 _GROUP_PLACE = "INSERT INTO export_place VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -498,15 +498,17 @@ def write_export(
     destination: Destination,
     *,
     progress: Callable[[int], None] | None = None,
+    texts: Callable[[list[tuple[int, str]]], None] | None = None,
 ) -> ExportReport:
     """Stream the export at ``path`` into ``destination``'s tables, whole or not at all.
 
-    What staging needs is made and dropped here, on ``conn``'s TEMP schema.
+    What staging needs is made and dropped here, on ``conn``'s TEMP schema. ``texts`` hears
+    every comment row's (position, text) as it is written, in batches, in page order.
     """
     detected = detect(path)
     records = read_export(path, detected)
     report = ExportReport(path, detected.format, detected.version)
-    writer = _Writer(conn, destination, report)
+    writer = _Writer(conn, destination, report, texts)
     conn.execute("SAVEPOINT export_load")
     try:
         if detected.format is ExportFormat.WXR:
@@ -666,6 +668,8 @@ class _Written(Placed, Protocol):
 
     @property
     def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
 
 
 _C = TypeVar("_C", bound=_Written)
@@ -679,6 +683,7 @@ class _Post(NamedTuple):
     parent_export_id: str | None
     kind: str
     date: str | None
+    text: str
 
 
 def _thread_run(writer: _Writer, run: list[tuple[int, Discussion]]) -> None:
@@ -694,9 +699,15 @@ class _Writer:
     """Final rows into the destination, numbered in page order across the whole export."""
 
     def __init__(
-        self, conn: sqlite3.Connection, destination: Destination, report: ExportReport
+        self,
+        conn: sqlite3.Connection,
+        destination: Destination,
+        report: ExportReport,
+        texts: Callable[[list[tuple[int, str]]], None] | None = None,
     ) -> None:
         self.conn = conn
+        self.texts = texts
+        self.written_texts: list[tuple[int, str]] = []
         self.report = report
         self.destination = destination
         self.discussions = 0
@@ -754,6 +765,12 @@ class _Writer:
         if len(rows) >= BATCH:
             self.conn.executemany(_GROUP_PLACE, rows)
             rows.clear()
+            self._send_texts()
+
+    def _send_texts(self) -> None:
+        if self.texts is not None and self.written_texts:
+            self.texts(self.written_texts)
+            self.written_texts = []  # the list is the listener's now
 
     def _numbered(
         self, discussion: Discussion, comments: Sequence[_C]
@@ -767,6 +784,7 @@ class _Writer:
         self.discussion_rows.append((number, *_discussion_values(discussion)))
         link = discussion.link
         kinds = self.report.kinds
+        texts = self.written_texts if self.texts is not None else None
         for outline, parent, depth, comment, export_id in page_order(comments):
             self.positions += 1
             # str() of an ExportKind is its value.
@@ -774,6 +792,8 @@ class _Writer:
             kinds[kind] += 1
             permalink = f"{link}#comment-{export_id}" if link and comment is not None else None
             place = (self.positions, number, outline, parent, depth, kind, permalink, export_id)
+            if texts is not None:
+                texts.append((self.positions, comment.text if comment is not None else ""))
             yield place, comment
 
     def flush(self) -> None:
@@ -782,6 +802,7 @@ class _Writer:
         self.conn.executemany(self.insert_comment, self.comment_rows)
         self.discussion_rows.clear()
         self.comment_rows.clear()
+        self._send_texts()
         if self.placing:
             self.conn.executemany(_GROUP_PLACE, self.placed_rows)
             self.placed_rows.clear()
@@ -854,6 +875,13 @@ class _Writer:
             )
             + " ORDER BY position"
         ).rowcount
+        if self.texts is not None:
+            cursor = self.conn.execute(
+                "SELECT position + ?, text FROM temp.export_staged ORDER BY position",
+                (self.positions,),
+            )
+            while batch := cursor.fetchmany(BATCH):
+                self.texts(batch)
         self.discussions += discussions
         self.positions += comments
         _drop(self.conn, SQL_TREE_OBJECTS)
