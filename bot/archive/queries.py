@@ -143,19 +143,20 @@ async def get_comment_by_export_id(db: aiosqlite.Connection, export_id: str) -> 
 
 
 def subtree_of(conn: sqlite3.Connection, comment: Comment) -> list[Comment]:
-    """The comment and every reply under it, in page order."""
-    return _subtree(conn, comment.id, comment.discussion)
+    """The comment and every reply under it, in page order (where a parent precedes its
+    replies)."""
+    low, high = outline.descendant_range(comment.id)
+    rows = _rows(
+        conn,
+        f"{_SELECT_COMMENT} WHERE discussion = ? AND id >= ? AND id < ? ORDER BY position",
+        (comment.discussion, low, high),
+    )
+    return [comment, *map(_comment, rows)]
 
 
 def _subtree(conn: sqlite3.Connection, comment_id: str, discussion: int) -> list[Comment]:
-    low, high = outline.descendant_range(comment_id)
-    rows = _rows(
-        conn,
-        f"{_SELECT_COMMENT} WHERE discussion = ?1 AND (id = ?2 OR (id >= ?3 AND id < ?4))"
-        " ORDER BY position",
-        (discussion, comment_id, low, high),
-    )
-    return [_comment(row) for row in rows]
+    comment = _comment_by_id(conn, comment_id, discussion)
+    return [] if comment is None else subtree_of(conn, comment)
 
 
 async def subtree(db: aiosqlite.Connection, comment_id: str, discussion: int = 1) -> list[Comment]:
