@@ -2,7 +2,8 @@
 
 A question of several statements (a comment's context, the id autocomplete) asks them all in one
 trip to the connection's thread (``in_one_trip``), through small plain functions over the sqlite3
-connection.
+connection; a command given a comment reads what it needs about it (its context, its subtree) in
+the trip that finds it (``comment_with``).
 
 Rows become records here and only here: the comment table's columns are the Comment record's
 fields, in its order, so ``comment_row`` writes a record and ``_comment`` reads one back.
@@ -210,14 +211,10 @@ class Context:
 
 def context_of(conn: sqlite3.Connection, comment: Comment) -> Context:
     """What /comment shows around the comment."""
-    return _context(conn, comment.id, comment.discussion)
-
-
-def _context(conn: sqlite3.Connection, comment_id: str, discussion: int) -> Context:
-    where, params = _replies_sql(comment_id, discussion, "ASC")
+    where, params = _replies_sql(comment.id, comment.discussion, "ASC")
     return Context(
-        _ancestors(conn, comment_id, discussion),
-        _descendant_count(conn, comment_id, discussion),
+        _ancestors(conn, comment.id, comment.discussion),
+        _descendant_count(conn, comment.id, comment.discussion),
         [id_ for (id_,) in _rows(conn, f"SELECT id FROM comment {where}", params)],
     )
 
