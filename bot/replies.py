@@ -39,11 +39,13 @@ async def send_embeds(
             await interaction.followup.send(embeds=batch, ephemeral=ephemeral, view=last)
 
 
-async def comment_embeds(archive: LoadedArchive, comment: Comment) -> list[discord.Embed]:
-    """A comment in full with its context and the ids of its replies; in an archive of several
-    discussions, ids as typed there ("4/3.2") and the discussion's title."""
+async def comment_embeds(
+    archive: LoadedArchive, comment: Comment, context: queries.Context
+) -> list[discord.Embed]:
+    """A comment in full with its context (read with it: queries.context_of) and the ids of its
+    replies; in an archive of several discussions, ids as typed there ("4/3.2") and the
+    discussion's title."""
     number = comment.discussion
-    context = await queries.comment_context(archive.db, comment.id, number)
     title = None
     if archive.discussions > 1:
         discussion = await archive.discussion(number)

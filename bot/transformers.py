@@ -9,8 +9,9 @@ so it is cleaned before it reaches SQLite and quoted only in a short, escaped fo
 from __future__ import annotations
 
 import abc
+import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import discord
 from discord import app_commands
@@ -23,6 +24,8 @@ from bot.errors import UserFacingError
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
+
+T = TypeVar("T")
 
 
 def find_archive(archives: ArchiveSet, typed: str) -> LoadedArchive | None:
@@ -147,13 +150,18 @@ class AuthorTransformer(InArchive):
 
 
 @dataclass(frozen=True, slots=True)
-class Chosen:
-    """What a typed comment reference names: a comment of one of an archive's discussions, or
-    (``comment`` None, typed ``4/``) the discussion's root, its post."""
+class Chosen(Generic[T]):
+    """What a typed comment reference names: a comment of one of an archive's discussions, with
+    what its command reads about it, or (``found`` None, typed ``4/``) the discussion's root,
+    its post."""
 
     archive: LoadedArchive
     discussion: Discussion
-    comment: Comment | None
+    found: queries.Found[T] | None
+
+    @property
+    def comment(self) -> Comment | None:
+        return self.found.comment if self.found is not None else None
 
     @property
     def ref(self) -> str:
@@ -162,35 +170,46 @@ class Chosen:
         return render.comment_ref(self.archive, self.discussion.number, self.comment)
 
 
-class CommentTransformer(InArchive):
+class CommentTransformer(InArchive, Generic[T]):
     """A comment reference (``3.2.1``, ``4/3.2.1``, ``4/``, ``#1234``) in the chosen archive,
-    completed from ids, words and discussion titles as the user types."""
+    completed from ids, words and discussion titles as the user types.
 
-    async def transform(self, interaction: discord.Interaction[ArchiveBot], value: str) -> Chosen:
+    The comment comes with what its command reads about it (``about``), in the trip that finds
+    it: each trip waits for the event loop and a thread to take their turn, which on a busy
+    machine is most of a command's time.
+    """
+
+    @staticmethod
+    @abc.abstractmethod
+    def about(conn: sqlite3.Connection, comment: Comment) -> T:
+        """What the command reads about the comment (on the connection's thread)."""
+
+    async def transform(
+        self, interaction: discord.Interaction[ArchiveBot], value: str
+    ) -> Chosen[T]:
         archive = await archive_of(interaction)
         ref = outline.parse_ref(render.clean_input(value))
         if ref is None:
             raise UserFacingError(render.not_a_ref(value, archive))
         db = archive.db
         if ref.export_id is not None:
-            comment = await queries.get_comment_by_export_id(db, ref.export_id)
-            if comment is None:
+            exported = await queries.exported_with(db, ref.export_id, self.about)
+            if exported is None:
                 raise UserFacingError(render.missing_export_id(ref.export_id, archive))
-            return await _chosen(archive, comment.discussion, comment)
+            return await _chosen(archive, exported.comment.discussion, exported)
         if ref.discussion is None and archive.discussions > 1:
             raise UserFacingError(render.which_discussion(archive))
         number = ref.discussion or 1
         if ref.comment_id is None:
             return await _chosen(archive, number, None)
-        comment = await queries.get_comment(db, ref.comment_id, number)
-        if comment is None:
+        found = await queries.comment_with(db, ref.comment_id, number, self.about)
+        if isinstance(found, queries.Nearest):
             await _chosen(archive, number, None)  # a discussion that is not there says so first
-            around = await queries.nearest(db, ref.comment_id, number)
             prefix = render.discussion_prefix(archive, number)
             raise UserFacingError(
-                render.missing_comment(ref.comment_id, around.above, around.last_reply, prefix)
+                render.missing_comment(ref.comment_id, found.above, found.last_reply, prefix)
             )
-        return await _chosen(archive, number, comment)
+        return await _chosen(archive, number, found)
 
     async def suggest(
         self, interaction: discord.Interaction[ArchiveBot], archive: LoadedArchive, typed: str
@@ -235,11 +254,27 @@ class CommentTransformer(InArchive):
         return choices
 
 
-async def _chosen(archive: LoadedArchive, number: int, comment: Comment | None) -> Chosen:
+async def _chosen(archive: LoadedArchive, number: int, found: queries.Found[T] | None) -> Chosen[T]:
     discussion = await archive.discussion(number)
     if discussion is None:
         raise UserFacingError(render.missing_discussion(number, archive))
-    return Chosen(archive, discussion, comment)
+    return Chosen(archive, discussion, found)
+
+
+class ShownComment(CommentTransformer[queries.Context]):
+    """/comment's comment, with the context it is shown in."""
+
+    @staticmethod
+    def about(conn: sqlite3.Connection, comment: Comment) -> queries.Context:
+        return queries.context_of(conn, comment)
+
+
+class ReplayedComment(CommentTransformer[list[Comment]]):
+    """/thread's comment, with every reply under it: what the replay posts."""
+
+    @staticmethod
+    def about(conn: sqlite3.Connection, comment: Comment) -> list[Comment]:
+        return queries.subtree_of(conn, comment)
 
 
 class CityTransformer(InArchive):

@@ -9,8 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.archive.library import LoadedArchive
+from bot.archive.queries import Context
 from bot.replies import comment_embeds, discussion_embeds, send_embeds
-from bot.transformers import ArchiveTransformer, Chosen, CommentTransformer
+from bot.transformers import ArchiveTransformer, Chosen, ShownComment
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -31,15 +32,15 @@ class CommentCog(commands.Cog):
     async def comment(
         self,
         interaction: discord.Interaction[ArchiveBot],
-        id: app_commands.Transform[Chosen, CommentTransformer],  # noqa: A002
+        id: app_commands.Transform[Chosen[Context], ShownComment],  # noqa: A002
         # Read by the id's transformer, which looks the id up in the archive it names.
         archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
     ) -> None:
         """Show one comment in full, with its context and the number of replies under it."""
-        if id.comment is None:
+        if id.found is None:
             embeds = await discussion_embeds(id.archive, id.discussion)
         else:
-            embeds = await comment_embeds(id.archive, id.comment)
+            embeds = await comment_embeds(id.archive, id.found.comment, id.found.about)
         await send_embeds(interaction, embeds)
 
 

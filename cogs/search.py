@@ -260,16 +260,19 @@ class OpenResult(
             await interaction.response.send_message(str(error), ephemeral=True)
             return
         ref = outline.parse_ref(chosen)
-        comment = None
+        found: queries.Found[queries.Context] | queries.Nearest | None = None
         if ref is not None and ref.comment_id is not None:
-            comment = await queries.get_comment(archive.db, ref.comment_id, ref.discussion or 1)
-        if comment is None:
+            found = await queries.comment_with(
+                archive.db, ref.comment_id, ref.discussion or 1, queries.context_of
+            )
+        if not isinstance(found, queries.Found):
             # The archive was re-ingested since these results were shown.
             await interaction.response.send_message(
                 f"Comment {chosen} is no longer in the archive; search again.", ephemeral=True
             )
             return
-        await send_embeds(interaction, await comment_embeds(archive, comment), ephemeral=True)
+        embeds = await comment_embeds(archive, found.comment, found.about)
+        await send_embeds(interaction, embeds, ephemeral=True)
 
 
 def _members_named(members: list[Member], query: str) -> list[Member]:

@@ -29,7 +29,7 @@ from bot.render.progress import outcome_text, refusal_text, running_text
 from bot.replay.jobs import Job, JobState, NoRoom
 from bot.replay.manager import Ending, gone, replayed_comments
 from bot.replay.runner import first_unposted
-from bot.transformers import ArchiveTransformer, Chosen, CommentTransformer
+from bot.transformers import ArchiveTransformer, Chosen, ReplayedComment
 
 if TYPE_CHECKING:
     from bot.client import ArchiveBot
@@ -228,7 +228,7 @@ class ThreadCog(commands.Cog, name="Thread"):
     async def thread(
         self,
         interaction: discord.Interaction[ArchiveBot],
-        id: app_commands.Transform[Chosen, CommentTransformer],  # noqa: A002
+        id: app_commands.Transform[Chosen[list[Comment]], ReplayedComment],  # noqa: A002
         here: bool = False,
         # Read by the id's transformer, which looks the id up in the archive it names.
         archive: app_commands.Transform[LoadedArchive, ArchiveTransformer] | None = None,
@@ -246,7 +246,9 @@ class ThreadCog(commands.Cog, name="Thread"):
         if missing:
             raise app_commands.BotMissingPermissions(missing)
         assert interaction.guild_id is not None
-        comments = await replayed_comments(id.archive, id.ref)
+        # A comment's subtree came with it, in the id's own trip.
+        found = id.found
+        comments = found.about if found else await replayed_comments(id.archive, id.ref)
         # Answered first: a job is stored only once Discord has taken the answer, so a lost
         # interaction (10062) leaves no job holding the channel. Creating the thread may wait on a
         # rate limit, and Discord wants an answer within 3 s.

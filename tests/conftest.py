@@ -22,6 +22,7 @@ import pytest
 import simcord
 
 from bot import ArchiveBot, Settings, create_bot
+from bot.archive import queries
 from bot.archive.exports import load_export
 from bot.archive.store import ingest, open_archive
 
@@ -38,6 +39,24 @@ async def db(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
     connection = await open_archive(tmp_path / "archive.db")
     yield connection
     await connection.close()
+
+
+async def context(
+    db: aiosqlite.Connection, comment_id: str, discussion: int = 1
+) -> queries.Context:
+    """The context /comment shows around a comment that is there, read as /comment reads it."""
+    found = await queries.comment_with(db, comment_id, discussion, queries.context_of)
+    assert isinstance(found, queries.Found), found
+    return found.about
+
+
+async def nearest(
+    db: aiosqlite.Connection, comment_id: str, discussion: int = 1
+) -> queries.Nearest:
+    """What a command is told about an id that is not there, read as every command reads it."""
+    around = await queries.comment_with(db, comment_id, discussion, queries.context_of)
+    assert isinstance(around, queries.Nearest), around
+    return around
 
 
 def run_cli(*args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
@@ -91,6 +110,32 @@ def mod(world: World) -> simcord.MemberActor:
         "moderators", permissions=discord.Permissions(manage_threads=True)
     )
     return world.guild.add_member(world.env.create_user("mod"), roles=[role])
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    """One of the bot's SQLite round trips (a call handed to a connection's thread): on a busy
+    machine, each is a wait for the event loop and the thread to take their turn."""
+
+    connection: aiosqlite.Connection
+    # How many HTTP requests the bot had made when it set off.
+    after_requests: int
+
+
+@pytest.fixture
+def trips(world: World, monkeypatch: pytest.MonkeyPatch) -> list[Trip]:
+    """The bot's round trips from here on, in order."""
+    seen: list[Trip] = []
+    execute = aiosqlite.Connection._execute
+
+    async def counted(
+        self: aiosqlite.Connection, fn: object, *args: object, **kwargs: object
+    ) -> object:
+        seen.append(Trip(self, len(world.env.http_requests)))
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return seen
 
 
 @dataclass

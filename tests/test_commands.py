@@ -6,7 +6,7 @@ import dataclasses
 
 import discord
 import pytest
-from conftest import World
+from conftest import Trip, World
 
 from bot import render
 from bot.errors import UserFacingError
@@ -102,6 +102,24 @@ async def test_comment_of_a_placeholder_says_it_is_not_in_the_archive(world: Wor
 
     assert "Not in the archive" in result.response.embeds[0].description
     assert "5 replies" in _text(result.response.embeds)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"), [("3.2.9", "Comment 3.2.9"), ("3.2.99", "There is no comment 3.2.99")]
+)
+async def test_comment_answers_after_one_trip(
+    world: World, trips: list[Trip], typed: str, shown: str
+) -> None:
+    # Each trip is a wait for the event loop and a thread: the comment comes with its context,
+    # or a missing one with the comments around it, in one.
+    await world.member.slash(world.channel, "comment", id="3")  # what a process reads only once
+    trips.clear()
+    result = await world.member.slash(world.channel, "comment", id=typed)
+
+    answer = result.response
+    assert shown in (answer.embeds[0].title if answer.embeds else answer.content)
+    assert [trip.connection for trip in trips] == [world.bot.archive.db]
+    assert _handled(world) == ([] if answer.embeds else [UserFacingError])
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from bot.archive.models import CommentKind
 from bot.archive.search import search
 from bot.archive.store import ingest, open_archive
 from bot.render.html import body_markdown
-from tests.conftest import ARCHIVE, run_cli
+from tests.conftest import ARCHIVE, context, nearest, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "exports"
@@ -99,10 +99,10 @@ async def test_comments_are_found_by_discussion_outline_id_and_export_id(
     # A placeholder carries the missing parent's id, but "#99" names no comment in the file.
     assert await queries.get_comment_by_export_id(wxr10, "99") is None
     assert [c.id for c in await queries.subtree(wxr10, "2", 1)] == ["2", "2.1"]
-    assert [c.id for c in (await queries.comment_context(wxr10, "2.1", 1)).above] == ["2"]
-    context = await queries.comment_context(wxr10, "2", 1)
-    assert (context.replies, context.reply_ids) == (1, ["2.1"])
-    last = (await queries.nearest(wxr10, "9", 1)).last_reply
+    assert [c.id for c in (await context(wxr10, "2.1", 1)).above] == ["2"]
+    shown = await context(wxr10, "2", 1)
+    assert (shown.replies, shown.reply_ids) == (1, ["2.1"])
+    last = (await nearest(wxr10, "9", 1)).last_reply
     assert last is not None and last.id == "5"
     kinds = {c.id: c.kind for c in await queries.discussion_comments(wxr10, 1)}
     assert kinds["3"] is CommentKind.PINGBACK and kinds["4"] is CommentKind.TRACKBACK

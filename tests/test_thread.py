@@ -135,6 +135,26 @@ async def test_a_leaf_is_a_header_and_one_message(world, mod) -> None:
     assert result.response.content == f"Done: comment **3.2.9** is in <#{thread.id}>."
 
 
+async def test_the_thread_opens_after_one_trip_to_each_database(world, mod, trips) -> None:
+    # Each trip is a wait for the event loop and a thread, before the moderator sees the thread:
+    # the comment comes with its subtree in one, the job is stored in the other.
+    await mod.slash(world.channel, "comment", id="3")  # reads what a process reads only once
+    trips.clear()
+    await mod.slash(world.channel, "thread", id="3.1")
+
+    opened = next(
+        index
+        for index, entry in enumerate(world.env.http_requests)
+        if entry.method == "POST" and entry.path == f"/channels/{world.channel.id}/threads"
+    )
+    before = [trip.connection for trip in trips if trip.after_requests <= opened]
+    assert before == [world.bot.archive.db, world.bot.jobs.connection]
+    assert list(comments_in(world.channel.threads[0])) == [
+        "3.1",
+        *(f"3.1.{n}" for n in range(1, 5)),
+    ]
+
+
 @pytest.mark.parametrize(
     ("typed", "says"),
     [

@@ -2,7 +2,8 @@
 
 A question of several statements (a comment's context, the id autocomplete) asks them all in one
 trip to the connection's thread (``in_one_trip``), through small plain functions over the sqlite3
-connection.
+connection; a command given a comment reads what it needs about it (its context, its subtree) in
+the trip that finds it (``comment_with``).
 
 Rows become records here and only here: the comment table's columns are the Comment record's
 fields, in its order, so ``comment_row`` writes a record and ``_comment`` reads one back.
@@ -17,8 +18,9 @@ import json
 import operator
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
@@ -41,6 +43,7 @@ _INDEXED_PREFIX = max(search.PREFIX_LENGTHS)
 # The most frequent words a typed word may be the start of; the rarer ones only come once another
 # letter narrows the choice (a list of 25 in page order is filled by the frequent ones anyway).
 _COMPLETIONS = 64
+T = TypeVar("T")
 _MEMBER_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Member))
 
 
@@ -110,19 +113,24 @@ async def city_counts(db: aiosqlite.Connection) -> list[tuple[str, int]]:
     return [(city, n) for city, n in rows]
 
 
-async def get_comment(
-    db: aiosqlite.Connection, comment_id: str, discussion: int = 1
-) -> Comment | None:
-    rows = await _all(
-        db, f"{_SELECT_COMMENT} WHERE discussion = ? AND id = ?", (discussion, comment_id)
+def _comment_by_id(conn: sqlite3.Connection, comment_id: str, discussion: int) -> Comment | None:
+    rows = _rows(
+        conn, f"{_SELECT_COMMENT} WHERE discussion = ? AND id = ?", (discussion, comment_id)
     )
     return _comment(rows[0]) if rows else None
 
 
-async def get_comment_by_export_id(db: aiosqlite.Connection, export_id: str) -> Comment | None:
-    """The comment the export itself calls ``export_id`` ("#1234"); placeholders have none."""
-    rows = await _all(
-        db,
+async def get_comment(
+    db: aiosqlite.Connection, comment_id: str, discussion: int = 1
+) -> Comment | None:
+    return await in_one_trip(
+        db, functools.partial(_comment_by_id, comment_id=comment_id, discussion=discussion)
+    )
+
+
+def _comment_by_export_id(conn: sqlite3.Connection, export_id: str) -> Comment | None:
+    rows = _rows(
+        conn,
         f"{_SELECT_COMMENT} WHERE export_id = ? AND kind <> 'placeholder' ORDER BY position"
         " LIMIT 1",
         (export_id,),
@@ -130,16 +138,33 @@ async def get_comment_by_export_id(db: aiosqlite.Connection, export_id: str) -> 
     return _comment(rows[0]) if rows else None
 
 
+async def get_comment_by_export_id(db: aiosqlite.Connection, export_id: str) -> Comment | None:
+    """The comment the export itself calls ``export_id`` ("#1234"); placeholders have none."""
+    return await in_one_trip(db, functools.partial(_comment_by_export_id, export_id=export_id))
+
+
+def subtree_of(conn: sqlite3.Connection, comment: Comment) -> list[Comment]:
+    """The comment and every reply under it, in page order (where a parent precedes its
+    replies)."""
+    low, high = outline.descendant_range(comment.id)
+    rows = _rows(
+        conn,
+        f"{_SELECT_COMMENT} WHERE discussion = ? AND id >= ? AND id < ? ORDER BY position",
+        (comment.discussion, low, high),
+    )
+    return [comment, *map(_comment, rows)]
+
+
+def _subtree(conn: sqlite3.Connection, comment_id: str, discussion: int) -> list[Comment]:
+    comment = _comment_by_id(conn, comment_id, discussion)
+    return [] if comment is None else subtree_of(conn, comment)
+
+
 async def subtree(db: aiosqlite.Connection, comment_id: str, discussion: int = 1) -> list[Comment]:
     """The comment and every reply under it, in page order; empty if there is no such id."""
-    low, high = outline.descendant_range(comment_id)
-    rows = await _all(
-        db,
-        f"{_SELECT_COMMENT} WHERE discussion = ?1 AND (id = ?2 OR (id >= ?3 AND id < ?4))"
-        " ORDER BY position",
-        (discussion, comment_id, low, high),
+    return await in_one_trip(
+        db, functools.partial(_subtree, comment_id=comment_id, discussion=discussion)
     )
-    return [_comment(row) for row in rows]
 
 
 async def discussion_comments(db: aiosqlite.Connection, discussion: int) -> list[Comment]:
@@ -184,20 +209,14 @@ class Context:
     reply_ids: list[str]
 
 
-async def comment_context(
-    db: aiosqlite.Connection, comment_id: str, discussion: int = 1
-) -> Context:
-    """A comment's context, in one trip: /comment shows it on every call."""
-
-    def read(conn: sqlite3.Connection) -> Context:
-        where, params = _replies_sql(comment_id, discussion, "ASC")
-        return Context(
-            _ancestors(conn, comment_id, discussion),
-            _descendant_count(conn, comment_id, discussion),
-            [id_ for (id_,) in _rows(conn, f"SELECT id FROM comment {where}", params)],
-        )
-
-    return await in_one_trip(db, read)
+def context_of(conn: sqlite3.Connection, comment: Comment) -> Context:
+    """What /comment shows around the comment."""
+    where, params = _replies_sql(comment.id, comment.discussion, "ASC")
+    return Context(
+        _ancestors(conn, comment.id, comment.discussion),
+        _descendant_count(conn, comment.id, comment.discussion),
+        [id_ for (id_,) in _rows(conn, f"SELECT id FROM comment {where}", params)],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,15 +229,50 @@ class Nearest:
     last_reply: Comment | None
 
 
-async def nearest(db: aiosqlite.Connection, comment_id: str, discussion: int = 1) -> Nearest:
-    """The comments around an id that is not there, in one trip."""
+def _nearest(conn: sqlite3.Connection, comment_id: str, discussion: int) -> Nearest:
+    above = _ancestors(conn, comment_id, discussion)
+    parent = above[-1] if above else None
+    where, params = _replies_sql(parent.id if parent else None, discussion, "DESC")
+    rows = _rows(conn, f"{_SELECT_COMMENT} {where} LIMIT 1", params)
+    return Nearest(parent, _comment(rows[0]) if rows else None)
 
-    def read(conn: sqlite3.Connection) -> Nearest:
-        above = _ancestors(conn, comment_id, discussion)
-        parent = above[-1] if above else None
-        where, params = _replies_sql(parent.id if parent else None, discussion, "DESC")
-        rows = _rows(conn, f"{_SELECT_COMMENT} {where} LIMIT 1", params)
-        return Nearest(parent, _comment(rows[0]) if rows else None)
+
+@dataclass(frozen=True, slots=True)
+class Found(Generic[T]):
+    """A comment, with what its command reads about it (``about``) in the same trip."""
+
+    comment: Comment
+    about: T
+
+
+# What a command reads about the comment it was given: run on the connection's thread, in the
+# trip that finds the comment (context_of, subtree_of).
+About = Callable[[sqlite3.Connection, Comment], T]
+
+
+async def comment_with(
+    db: aiosqlite.Connection, comment_id: str, discussion: int, about: About[T]
+) -> Found[T] | Nearest:
+    """The comment and what ``about`` reads of it; or, when the id is not there, the comments
+    around where it would be (``nearest``). One trip: a command waits on no other to answer."""
+
+    def read(conn: sqlite3.Connection) -> Found[T] | Nearest:
+        comment = _comment_by_id(conn, comment_id, discussion)
+        if comment is None:
+            return _nearest(conn, comment_id, discussion)
+        return Found(comment, about(conn, comment))
+
+    return await in_one_trip(db, read)
+
+
+async def exported_with(
+    db: aiosqlite.Connection, export_id: str, about: About[T]
+) -> Found[T] | None:
+    """``get_comment_by_export_id``'s comment and what ``about`` reads of it, in one trip."""
+
+    def read(conn: sqlite3.Connection) -> Found[T] | None:
+        comment = _comment_by_export_id(conn, export_id)
+        return None if comment is None else Found(comment, about(conn, comment))
 
     return await in_one_trip(db, read)
 

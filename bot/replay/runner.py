@@ -10,6 +10,7 @@ for which Discord honours a message's nonce.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import sqlite3
@@ -164,7 +165,11 @@ class Replay:
         self._locate = locate
         self._comments = comments
         self._store = store
-        self._posts = _posts(opening, comments, answers_opening=answers_opening, prefix=prefix)
+        # Written once the replay's thread is open (_post_all): the person sees it as soon as
+        # Discord makes it, and the first message waits on the writing no longer than before.
+        self._write_posts = functools.partial(
+            _posts, opening, comments, answers_opening=answers_opening, prefix=prefix
+        )
         self._thread_name = thread_name
         self._resumed = resumed
         self._pause = pause
@@ -213,7 +218,7 @@ class Replay:
         stored = await self._store.posted(self.job)
         if self.job.header_message_id is not None:
             stored[_OPENING] = self.job.header_message_id
-        pending = [post for post in self._posts if post.key not in stored]
+        pending = [post for post in self._write_posts() if post.key not in stored]
         found = None
         if pending and self._resumed:
             found = await self._unstored_message(target, stored, pending[0])
