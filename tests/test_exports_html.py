@@ -181,3 +181,23 @@ def test_line_breaks_outside_pre_are_rewritten_as_when_every_part_was_split(raw,
             else html._LINE_BREAK.sub(" ", part)
         )
     assert html._line_breaks_as_html(raw, typed=typed) == "".join(parts)
+
+
+# Words, the spaces the rules tidy, and white space they leave alone (no-break, line separator).
+_PARAGRAPH_WORDS = st.text(alphabet=st.sampled_from("ab é  \xa0\u2028.İ"), max_size=12)
+
+
+@given(
+    st.lists(_PARAGRAPH_WORDS, min_size=1, max_size=4),
+    st.sampled_from(["", " ", "\n", " \n\t"]),
+    st.sampled_from(["", "&amp;", "x\ty", "<b>x</b>", "x\ny", "<P>"]),
+)
+@example(["  a  b  ", "", " ", "\xa0"], "", "")
+def test_paragraphs_alone_read_as_the_general_rules_read_them(
+    paragraphs: list[str], around: str, odd: str
+) -> None:
+    raw = around + "".join(f"<p>{words}</p>" for words in paragraphs) + odd + around
+    finished = html._line_breaks_as_html(raw, typed=False)
+    assert convert(raw, typed=False) == (finished, html.text_of(finished))
+    # The short way is the one taken, unless something else than paragraphs of words is there.
+    assert (html._paragraphs_only(raw) is not None) == (odd == "")

@@ -585,7 +585,6 @@ def _write_by_page(writer: _Writer, records: Iterable[Record]) -> None:
     posts: list[tuple[object, ...]] = []
     seq = 0
     posted = late = False  # late: a thread came after a post, which may have named it
-    writer.placing = True
     for record in records:
         if isinstance(record, ExportComment):
             posted = True
@@ -619,7 +618,6 @@ def _write_by_page(writer: _Writer, records: Iterable[Record]) -> None:
     report.merged_threads += _scalar(conn, _GROUP_MERGED)
     _write_pages(writer)
     writer.flush()
-    writer.placing = False
     _drop(conn, GROUP_OBJECTS)
 
 
@@ -717,7 +715,6 @@ class _Writer:
         self.staged_discussions: list[tuple[object, ...]] = []
         self.staged_comments: list[tuple[object, ...]] = []
         # Disqus: places of posts held in export_post (see add_placed).
-        self.placing = False
         self.placed_rows: list[tuple[object, ...]] = []
         self.insert_discussion = _insert_values(
             destination.discussion_table, destination.discussion, DISCUSSION_COLUMNS
@@ -758,14 +755,13 @@ class _Writer:
 
     def add_placed(self, discussion: Discussion, posts: list[_Post]) -> None:
         """Like add_threaded, for posts whose words wait in export_post: only their places are
-        written here, and :meth:`flush` copies the words to them in one statement."""
+        held here, and :meth:`flush` copies the words to them in one statement (a batch at a
+        time, so that the full-text index, filled beside the load, keeps pace)."""
         rows = self.placed_rows
         for place, post in self._numbered(discussion, posts):
             rows.append(place[:6] + (post.seq if post is not None else None,) + place[6:])
         if len(rows) >= BATCH:
-            self.conn.executemany(_GROUP_PLACE, rows)
-            rows.clear()
-            self._send_texts()
+            self.flush()
 
     def _send_texts(self) -> None:
         if self.texts is not None and self.written_texts:
@@ -803,7 +799,7 @@ class _Writer:
         self.discussion_rows.clear()
         self.comment_rows.clear()
         self._send_texts()
-        if self.placing:
+        if self.placed_rows:
             self.conn.executemany(_GROUP_PLACE, self.placed_rows)
             self.placed_rows.clear()
             # export_place's key is the position: the copy reads it in page order, unsorted.
