@@ -15,6 +15,7 @@ Only texts cross the pipe, never an author's name or address, and the child writ
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import queue
@@ -121,6 +122,7 @@ def main(argv: list[str]) -> None:
     until it closes, then the index committed. Any failure: one line on standard error and
     exit status 1, with nothing committed."""
     path, *settings = argv
+    gc.disable()  # as in the export reader (bot.archive.exports.pipeline.main): no cycles here
     try:
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("PRAGMA journal_mode = OFF")
