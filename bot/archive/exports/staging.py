@@ -138,16 +138,18 @@ CREATE TEMP TABLE {name} (
     text TEXT NOT NULL
 );
 """
-OUTPUT_DDL = (
-    _DISCUSSION_TABLE.format(name="export_discussion")
-    + """
-CREATE TEMP TABLE export_comment (
+# Where a comment goes: written with its words, or (Disqus) first alone (export_place).
+_PLACE = """
     position INTEGER PRIMARY KEY,
     discussion INTEGER NOT NULL,
     id TEXT NOT NULL,
     parent_id TEXT,
     depth INTEGER NOT NULL,
-    kind TEXT NOT NULL,
+    kind TEXT NOT NULL,"""
+OUTPUT_DDL = (
+    _DISCUSSION_TABLE.format(name="export_discussion")
+    + f"""
+CREATE TEMP TABLE export_comment ({_PLACE}
     author TEXT,
     author_url TEXT,
     date TEXT,
@@ -265,13 +267,7 @@ CREATE TEMP TABLE export_post (
     page INTEGER,
     thread TEXT NOT NULL,{_STAGED_COMMENT}
 );
-CREATE TEMP TABLE export_place (
-    position INTEGER PRIMARY KEY,
-    discussion INTEGER NOT NULL,
-    id TEXT NOT NULL,
-    parent_id TEXT,
-    depth INTEGER NOT NULL,
-    kind TEXT NOT NULL,
+CREATE TEMP TABLE export_place ({_PLACE}
     seq INTEGER,
     permalink TEXT,
     export_id TEXT NOT NULL
