@@ -5,8 +5,8 @@ the other waits: a fifth of a million-comment ingest. An export's load has each 
 in hand, in page order, as it writes the comment's row. :class:`IndexBuilder` sends those
 (rowid, text) pairs as they come to a child process (:mod:`bot.archive.children`) that indexes
 them into a file of its own (a SQLite file has one writer at a time). A thread would not do:
-the two connections' work contends on SQLite's shared locks and the GIL, and at 200,000
-comments made the load's own work 2.4 times slower. Once the load is done, the index's tables
+sharing the process (its GIL, SQLite's process-wide state) with the load, it made the load's
+own work 2.4 times slower at 200,000 comments. Once the load is done, the index's tables
 are copied into the database whole. The same table definition and settings make them what
 'rebuild' would have written there; a test compares the two through FTS5.
 
@@ -87,6 +87,7 @@ class IndexBuilder:
             pickle.dump(rows, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         except BrokenPipeError:
             self.finish()  # the child has stopped: its error says why
+            raise ArchiveError(f"{self.path}: the search index builder stopped early") from None
 
     def finish(self) -> None:
         """Wait until everything added is indexed and written; the child's error, if any."""
