@@ -65,14 +65,31 @@ def _exports(tmp_path: Path) -> list[Path]:
     ]
 
 
+@pytest.fixture
+def beside(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every export, however small, has its index filled beside its load, as a large one does
+    (and its XML read in a child): the builds copied in, by database."""
+    monkeypatch.setattr(staging, "CHILD_PROCESS_FROM", 0)
+    copied: list[Path] = []
+    copy_into = index_build.IndexBuilder.copy_into
+
+    def counted(self: index_build.IndexBuilder, conn: sqlite3.Connection) -> None:
+        copy_into(self, conn)
+        copied.append(Path(conn.execute("PRAGMA database_list").fetchone()[2]))
+
+    monkeypatch.setattr(index_build.IndexBuilder, "copy_into", counted)
+    return copied
+
+
 @pytest.mark.parametrize("group_limit", [staging.GROUP_LIMIT, 7])
 async def test_the_index_built_beside_the_load_is_what_rebuild_makes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group_limit: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group_limit: int, beside: list[Path]
 ) -> None:
     # A small limit sends large discussions and pages through the SQL threading too.
     monkeypatch.setattr(staging, "GROUP_LIMIT", group_limit)
     monkeypatch.setattr(index_build, "FULL_TEXT_SETTINGS", _SMALL_HASH)
-    for export in _exports(tmp_path):
+    exports = _exports(tmp_path)
+    for export in exports:
         db = tmp_path / f"{export.name}.db"
         await ingest(export, db)
         conn = sqlite3.connect(db)
@@ -83,9 +100,25 @@ async def test_the_index_built_beside_the_load_is_what_rebuild_makes(
         built = _index(db)
         assert len(built[1]) == comments > 0, export.name
         assert built == _index(_rebuilt(db, tmp_path)), export.name
+    assert len(beside) == len(exports)
 
 
-async def test_a_search_finds_the_words_of_an_export(tmp_path: Path) -> None:
+async def test_a_small_export_has_its_index_rebuilt_without_a_builder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def enter(self: index_build.IndexBuilder) -> index_build.IndexBuilder:
+        raise AssertionError("a builder started for a small export")
+
+    monkeypatch.setattr(index_build.IndexBuilder, "__enter__", enter)
+    db = tmp_path / "disqus.db"
+    await ingest(FIXTURES / "disqus.xml", db)
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO comment_fts (comment_fts, rank) VALUES ('integrity-check', 1)")
+    conn.close()
+    assert len(_index(db)[1]) > 0
+
+
+async def test_a_search_finds_the_words_of_an_export(tmp_path: Path, beside: list[Path]) -> None:
     export = tmp_path / "synthetic.disqus.xml"
     write_disqus(export, 300, per_discussion=30)
     db = tmp_path / "disqus.db"
@@ -98,6 +131,7 @@ async def test_a_search_finds_the_words_of_an_export(tmp_path: Path) -> None:
     found = [row[0] for row in conn.execute("SELECT rowid FROM comment_fts(?)", (f'"{word}"',))]
     conn.close()
     assert rowid in found
+    assert len(beside) == 1
 
 
 def _leftovers(tmp_path: Path) -> list[str]:
@@ -120,7 +154,7 @@ def _command_line(pid: str) -> bytes:
 
 
 async def test_when_the_builder_fails_the_ingest_fails_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, beside: list[Path]
 ) -> None:
     export = tmp_path / "synthetic.disqus.xml"
     write_disqus(export, 300, per_discussion=30)
@@ -132,7 +166,7 @@ async def test_when_the_builder_fails_the_ingest_fails_whole(
 
 
 async def test_when_the_load_fails_the_builder_stops_and_leaves_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, beside: list[Path]
 ) -> None:
     export = tmp_path / "synthetic.disqus.xml"
     write_disqus(export, 300, per_discussion=30)

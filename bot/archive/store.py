@@ -31,7 +31,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.archive.errors import ArchiveError, ArchiveFormatError, StorageError
-from bot.archive.exports import Destination, ExportFormat, ExportKind, detect, write_export
+from bot.archive.exports import Destination, ExportFormat, ExportKind, detect, staging, write_export
 from bot.archive.exports.detect import export_title
 from bot.archive.index_build import IndexBuilder
 from bot.archive.models import Comment, CommentKind, Member, Post, Resolution
@@ -565,20 +565,25 @@ async def _write_page(
 
 
 def _write_export(archive_path: Path, building: Path) -> _Built:
-    """Read a WordPress or Disqus export into the building file, committed, with its full-text
-    index (filled beside the load) but not its suggestions."""
+    """Read a WordPress or Disqus export into the building file, committed, without its
+    suggestions; with its full-text index too when the file is large enough to fill it beside
+    the load (a child interpreter's start costs more than a small export's rebuild)."""
+    beside = archive_path.stat().st_size >= staging.CHILD_PROCESS_FROM
     conn = sqlite3.connect(building, isolation_level=None)
     try:
         conn.executescript(";".join((*_BUILD_PRAGMAS, _TABLES, SEARCH_SCHEMA)))
         conn.execute("BEGIN")
         # Named like the building file, so that a killed ingest's leftovers go with it.
-        with IndexBuilder(building.with_suffix(".index.building")) as index:
-            report = write_export(conn, archive_path, _EXPORT_DESTINATION, texts=index.add)
+        builder = IndexBuilder(building.with_suffix(".index.building")) if beside else None
+        with builder or contextlib.nullcontext():
+            texts = builder.add if builder is not None else None
+            report = write_export(conn, archive_path, _EXPORT_DESTINATION, texts=texts)
             for lookup in _LOOKUP_INDEXES:
                 conn.execute(lookup)
             conn.execute("COMMIT")  # the file is private until it is renamed: two are safe
-            index.finish()
-            index.copy_into(conn)
+            if builder is not None:
+                builder.finish()
+                builder.copy_into(conn)
     finally:
         conn.close()
     kinds = (ExportKind.COMMENT, ExportKind.PINGBACK, ExportKind.TRACKBACK, ExportKind.PLACEHOLDER)
@@ -590,7 +595,7 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
         report.discussions,
         {f"{kind.value}s": report.kinds[kind.value] for kind in kinds},
         dict(sorted(report.left_out.items())),
-        full_text=True,
+        full_text=beside,
     )
 
 

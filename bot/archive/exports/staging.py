@@ -77,8 +77,9 @@ from bot.archive.exports.tree import Placed, page_order
 
 BATCH = 2_000
 # From this size an export's XML is read in a child process beside the rest of the load
-# (bot.archive.exports.pipeline); smaller files (samples, tests) would gain a fraction of a
-# second at most, and each start an interpreter.
+# (bot.archive.exports.pipeline), and the store fills its full-text index in another
+# (bot.archive.index_build); smaller files (samples, tests) would gain a fraction of a second
+# at most, and each start an interpreter.
 CHILD_PROCESS_FROM = 16 * 2**20
 # Comments of one WordPress item threaded in memory (about 1 KB each with their rows: 20,000
 # added 23 MB to the peak); a larger item is staged and threaded in SQLite, so memory stays
