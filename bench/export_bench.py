@@ -10,14 +10,15 @@ subprocess so that neither the generator's memory nor the other run's counts tow
 
 * ours: the bot's own ingest (``bot.archive.store.ingest``: detect, stream, thread, write, then
   the search index with its prefix indexes and suggestion tables; the XML itself is read in a
-  child process beside it), as ``python -m bot ingest`` runs it, into a new database file;
+  child process beside it, and the full-text index filled in another as the rows are written),
+  as ``python -m bot ingest`` runs it, into a new database file;
 * raw: the same final rows, read back from ours' database through a cursor, written with
   ``executemany`` into the same tables with a plain FTS5 index, then one ``rebuild`` and commit.
   Reading the rows costs raw something ours does not pay, so that scan is timed on its own and
   taken off raw's time (``raw net``); the ratio uses raw net, the stricter comparison.
 
 The ratio is raw time over ours: 1.0 is as fast as writing rows that are already made. Each run
-also gives its processor time (with ours' reader process; raw's includes its scan), which a
+also gives its processor time (with ours' child processes; raw's includes its scan), which a
 busy neighbour on a shared machine moves far less than the wall-clock ratio.
 """
 
@@ -206,7 +207,7 @@ def main() -> None:
     print(f"raw gross {float(raw['gross_s']):.1f} s less its scan {float(raw['scan_s']):.1f} s")
     print(
         f"peak RSS: the larger of the process's own VmHWM ({float(ours['own_rss_mb']):.0f} MB"
-        " for ours) and its process tree's sampled peak (with ours' XML reader process)"
+        " for ours) and its process tree's sampled peak (with ours' child processes)"
     )
     print(f"throughput ours/raw: {ratio:.2f}x (target >= 0.7); peak RSS target <= 300 MB")
     if args.json:
