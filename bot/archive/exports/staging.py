@@ -15,7 +15,8 @@ SQLite sorts on disk, and Python holds one batch of rows at a time. WordPress wr
 comments inside its item, so each item's comments are threaded when the item ends. Disqus's
 posts come after every thread in no order: each is written to a TEMP table under its page as it
 is read, then the pages are read back one run at a time (page order, then file order, from an
-index) and threaded.
+index) and threaded. Only what places a post is read back (and its text, for a full-text index
+filled beside the load): its other words are copied to its place in SQL.
 
 Rows go to a :class:`Destination`: the store's own tables, or (:func:`load_export`) two TEMP
 tables on the caller's connection, in the neutral columns below.
