@@ -16,6 +16,7 @@ Only texts cross the pipe, never an author's name or address, and the child writ
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import pickle
 import queue
@@ -34,6 +35,8 @@ from bot.archive.search import (
     FULL_TEXT_SHADOWS,
     FULL_TEXT_TABLE,
 )
+
+log = logging.getLogger(__name__)
 
 _INSERT = "INSERT INTO comment_fts (rowid, body) VALUES (?, ?)"
 # Batches the child takes in while it indexes: without them the load would wait for each batch
@@ -124,6 +127,9 @@ def main(argv: list[str]) -> None:
     exit status 1, with nothing committed."""
     path, *settings = argv
     gc.disable()  # as in the export reader (bot.archive.exports.pipeline.main): no cycles here
+    # The parent reads the last line of standard error as the reason (no token lives here, so
+    # bot.logs' redaction, and the discord.py it loads, are not wanted).
+    logging.basicConfig(format="%(message)s", stream=sys.stderr)
     try:
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("PRAGMA journal_mode = OFF")
@@ -140,7 +146,7 @@ def main(argv: list[str]) -> None:
         conn.execute("COMMIT")
         conn.close()
     except Exception as error:  # noqa: BLE001 - any failure is reported the same way
-        print(f"{type(error).__name__}: {error}", file=sys.stderr)
+        _report(error)
         sys.exit(1)
 
 
@@ -153,5 +159,10 @@ def _receive(batches: queue.Queue[list[tuple[int, str]] | None]) -> None:
     except EOFError:
         batches.put(None)
     except BaseException as error:  # a batch cut short: nothing may be committed
-        print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        _report(error)
         os._exit(1)
+
+
+def _report(error: BaseException) -> None:
+    """The child's one line on why it stops."""
+    log.error("%s: %s", type(error).__name__, error)
