@@ -152,9 +152,14 @@ SCHEMA = TABLES_SCHEMA + SEARCH_SCHEMA
 # a batch of long comments stays a few megabytes.
 _BATCH = 2_000
 # The building file is private until it is swapped in, and a crash discards it, so it needs no
-# journal and no syncs while it is written; it is synced once, whole, before the swap.
+# journal and no syncs while it is written; it is synced once, whole, before the swap. The same
+# holds for the connection's TEMP schema, where an export's posts wait to be threaded: a failed
+# load closes the connection, which discards it whole. Without a journal, dropping the held
+# posts of a million-comment export at the end takes 1.2 s, not 4.2 (each freed page was first
+# copied to the journal).
 _BUILD_PRAGMAS = (
     "PRAGMA journal_mode = OFF",
+    "PRAGMA temp.journal_mode = OFF",
     "PRAGMA synchronous = OFF",
     "PRAGMA cache_size = -65536",  # 64 MiB
 )
