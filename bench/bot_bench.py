@@ -46,10 +46,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
 import platform
+import resource
 import sqlite3
 import statistics
 import sys
@@ -102,12 +104,32 @@ def thread_opened(channel_id: int) -> EndsAt:
     return lambda _, method, path: method == "POST" and path == f"/channels/{channel_id}/threads"
 
 
+def preemptions() -> int:
+    """The calling thread's involuntary context switches so far."""
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_nivcsw
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What else happened within one span: the cycle collections (generation, seconds), and of
+    the database round trips, the seconds SQLite worked in the thread and those awaited."""
+
+    collections: list[tuple[int, float]]
+    in_thread: float
+    awaited: float
+    # Times the loop's thread, or a database thread at work for it, was taken off its core for
+    # another runnable thread (involuntary context switches): the machine's other work.
+    preempted: int
+
+
 @dataclass
 class Stopwatch:
     """One span at a time: armed by the driver, started by the tree, stopped by a request; and
     the running total of the time SimCord spent on its own work, to take out of every span."""
 
     simulated: float = 0.0
+    # Every cycle collection of the run: (generation, seconds).
+    collections: list[tuple[int, float]] = field(default_factory=list)
     _simulating: bool = False
     _ends_at: EndsAt | None = None
     _interaction: int | None = None
@@ -115,6 +137,16 @@ class Stopwatch:
     _simulated_at_start: float = 0.0
     _sample: tuple[float, float, int] | None = None
     _trips: int = 0
+    # Within the running span: the cycle collections (generation, seconds), the seconds SQLite
+    # worked in the connections' threads and the seconds the bot awaited its round trips.
+    _collections: list[tuple[int, float]] = field(default_factory=list)
+    _in_thread: float = 0.0
+    _awaited: float = 0.0
+    _preempted: int = 0
+    _preempted_at_start: int = 0
+    _collection_started: float = 0.0
+    # Of the last span taken.
+    last: Probe | None = None
 
     def arm(self, ends_at: EndsAt) -> None:
         self._ends_at, self._interaction, self._sample = ends_at, None, None
@@ -124,6 +156,8 @@ class Stopwatch:
             self._interaction = interaction_id
             self._simulated_at_start = self.simulated
             self._trips = 0
+            self._collections, self._in_thread, self._awaited, self._preempted = [], 0.0, 0.0, 0
+            self._preempted_at_start = preemptions()
             self._started = time.perf_counter()
 
     def request(self, method: str, path: str, now: float) -> None:
@@ -134,12 +168,33 @@ class Stopwatch:
         ):
             simulated = self.simulated - self._simulated_at_start
             self._sample = (now - self._started - simulated, simulated, self._trips)
+            preempted = self._preempted + preemptions() - self._preempted_at_start
+            self.last = Probe(list(self._collections), self._in_thread, self._awaited, preempted)
             self._ends_at = None
 
-    def trip(self) -> None:
-        """A round trip to a database thread, counted while a span runs."""
-        if self._ends_at is not None and self._interaction is not None:
+    def trip(self, in_thread: float, awaited: float, preempted: int) -> None:
+        """A round trip to a database thread, counted while a span runs, with the seconds
+        SQLite worked in the thread, the seconds the bot awaited it and the times the thread
+        was preempted at that work."""
+        if self.running():
             self._trips += 1
+            self._in_thread += in_thread
+            self._awaited += awaited
+            self._preempted += preempted
+
+    def running(self) -> bool:
+        return self._ends_at is not None and self._interaction is not None
+
+    def collection(self, phase: str, info: dict[str, int]) -> None:
+        """A gc.callbacks hook: every cycle collection, timed, kept when inside a span."""
+        now = time.perf_counter()
+        if phase == "start":
+            self._collection_started = now
+            return
+        seconds = now - self._collection_started
+        self.collections.append((info["generation"], seconds))
+        if self.running():
+            self._collections.append((info["generation"], seconds))
 
     def take(self) -> tuple[float, float, int]:
         """The span's own time and the SimCord time taken out of it, in seconds, and its round
@@ -245,8 +300,22 @@ def instrument(bot: ArchiveBot, stopwatch: Stopwatch) -> None:
     async def counted_execute(
         connection: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any
     ) -> Any:
-        stopwatch.trip()
-        return await execute(connection, fn, *args, **kwargs)
+        worked, preempted = 0.0, 0
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            nonlocal worked, preempted
+            start, switches = time.perf_counter(), preemptions()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                worked = time.perf_counter() - start
+                preempted = preemptions() - switches
+
+        start = time.perf_counter()
+        try:
+            return await execute(connection, timed, *args, **kwargs)
+        finally:
+            stopwatch.trip(worked, time.perf_counter() - start, preempted)
 
     aiosqlite.Connection._execute = counted_execute  # type: ignore[method-assign, assignment]
 
@@ -269,6 +338,8 @@ class Case:
     simulated: list[float] = field(default_factory=list)
     # Database round trips within each sample.
     trips: list[int] = field(default_factory=list)
+    # What else happened within each sample.
+    probes: list[Probe] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,11 +456,14 @@ def make_cases(
     ]
 
 
-async def drive_all(settings: Settings, picked: Picked, repeat: int) -> list[Case]:
+async def drive_all(
+    settings: Settings, picked: Picked, repeat: int
+) -> tuple[list[Case], list[tuple[int, float]]]:
     bot = create_bot(settings)
     stopwatch = Stopwatch()
     instrument(bot, stopwatch)
     fallbacks = Fallbacks()
+    gc.callbacks.append(stopwatch.collection)
     try:
         async with simcord.run(bot) as env:
             guild = env.create_guild("Bench", id=GUILD_ID)
@@ -409,11 +483,14 @@ async def drive_all(settings: Settings, picked: Picked, repeat: int) -> list[Cas
                     case.samples.append(own)
                     case.simulated.append(simulated)
                     case.trips.append(trips)
+                    assert stopwatch.last is not None
+                    case.probes.append(stopwatch.last)
                     fallbacks.drop()
     finally:
         # Its database threads would otherwise keep the process from ending.
         await bot.close()
-    return classes
+        gc.callbacks.remove(stopwatch.collection)
+    return classes, stopwatch.collections
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,6 +505,12 @@ class Result:
     trips: str
     # Every timed sample, in the order taken.
     samples_ms: list[float]
+    # Per sample: the cycle collections' time within it, and the time its round trips were
+    # awaited beyond SQLite's work in the thread (the hops to the thread and back, and whatever
+    # else the loop ran meanwhile).
+    collected_ms: list[float]
+    hops_ms: list[float]
+    preempted: list[int]
 
 
 def span(values: list[int]) -> str:
@@ -447,7 +530,56 @@ def result_of(case: Case) -> Result:
         simulated,
         span(case.trips),
         samples,
+        [round(sum(s for _, s in probe.collections) * 1000, 3) for probe in case.probes],
+        [round((probe.awaited - probe.in_thread) * 1000, 3) for probe in case.probes],
+        [probe.preempted for probe in case.probes],
     )
+
+
+def tail_of(classes: list[Case], collections: list[tuple[int, float]]) -> dict[str, Any]:
+    """What made the slow samples (over the goal) slow, each put down to the first that fits: a
+    cycle collection (without its time the sample would be within the goal), a preemption (the
+    loop's or a database thread taken off its core), or neither; and every cycle collection of
+    the run, by generation."""
+    slow = [
+        (sample * 1000, probe)
+        for case in classes
+        for sample, probe in zip(case.samples, case.probes, strict=True)
+        if sample * 1000 > GOAL_MS
+    ]
+
+    def collected_ms(probe: Probe) -> float:
+        return sum(seconds for _, seconds in probe.collections) * 1000
+
+    by_collection = [(ms, p) for ms, p in slow if ms - collected_ms(p) <= GOAL_MS]
+    rest = [(ms, p) for ms, p in slow if ms - collected_ms(p) > GOAL_MS]
+    by_preemption = [(ms, p) for ms, p in rest if p.preempted]
+    unexplained = [(ms, p) for ms, p in rest if not p.preempted]
+    by_generation = {}
+    for generation in range(3):
+        seconds = [s for g, s in collections if g == generation]
+        by_generation[str(generation)] = {
+            "count": len(seconds),
+            "p50_ms": statistics.median(seconds) * 1000 if seconds else 0.0,
+            "max_ms": max(seconds) * 1000 if seconds else 0.0,
+            "in_spans": sum(
+                1
+                for case in classes
+                for probe in case.probes
+                for g, _ in probe.collections
+                if g == generation
+            ),
+        }
+    return {
+        "slow": len(slow),
+        "by_collection": len(by_collection),
+        "by_gen2_collection": sum(
+            1 for _, p in by_collection if any(g == 2 for g, _ in p.collections)
+        ),
+        "by_preemption": len(by_preemption),
+        "unexplained_ms": sorted(round(ms, 2) for ms, _ in unexplained),
+        "collections": by_generation,
+    }
 
 
 async def build(page: Path, db_path: Path, comments: int, seed: int) -> dict[str, float]:
@@ -480,7 +612,7 @@ def run(args: argparse.Namespace, workdir: Path, jobs_dir: Path) -> dict[str, An
         shard_count=1,
     )
     start = time.perf_counter()
-    classes = asyncio.run(drive_all(settings, picked, args.repeat))
+    classes, collections = asyncio.run(drive_all(settings, picked, args.repeat))
     figures |= {
         "comments": args.comments,
         "seed": args.seed,
@@ -488,6 +620,7 @@ def run(args: argparse.Namespace, workdir: Path, jobs_dir: Path) -> dict[str, An
         "drive_seconds": time.perf_counter() - start,
         "ids": asdict(picked),
         "classes": [asdict(result_of(case)) for case in classes],
+        "tail": tail_of(classes, collections),
         "goal_p99_ms": GOAL_MS,
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
@@ -526,6 +659,19 @@ def print_report(figures: dict[str, Any]) -> None:
                 r["trips"],
                 "ok" if latency["p99_ms"] <= figures["goal_p99_ms"] else "MISS",
             )
+        )
+    tail = figures["tail"]
+    lines += [
+        "",
+        f"Slow samples (over {figures['goal_p99_ms']:g} ms), all classes: {tail['slow']}: over"
+        f" by a cycle collection's time {tail['by_collection']} (a gen-2 one:"
+        f" {tail['by_gen2_collection']}), else preempted {tail['by_preemption']}, neither"
+        f" {len(tail['unexplained_ms'])} {tail['unexplained_ms']}.",
+    ]
+    for generation, c in tail["collections"].items():
+        lines.append(
+            f"gen-{generation} collections in the run: {c['count']} (p50 {c['p50_ms']:.2f} ms,"
+            f" max {c['max_ms']:.2f} ms), {c['in_spans']} within timed spans"
         )
     lines += [
         "",
