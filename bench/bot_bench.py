@@ -71,7 +71,8 @@ import discord  # noqa: E402
 import simcord  # noqa: E402
 from simcord.http import router  # noqa: E402
 
-from bench.archive_bench import Latency, percentiles  # noqa: E402
+from bench.archive_bench import Latency, _current_rss_mib, percentiles  # noqa: E402
+from bench.memory import peak_rss_mib  # noqa: E402
 from bench.synthetic import DEFAULT_SEED, generate_page  # noqa: E402
 from bot import ArchiveBot, Settings, create_bot  # noqa: E402
 from bot.archive import outline, store  # noqa: E402
@@ -135,7 +136,7 @@ class Stopwatch:
     _interaction: int | None = None
     _started: float = 0.0
     _simulated_at_start: float = 0.0
-    _sample: tuple[float, float, int] | None = None
+    _sample: tuple[float, float, int, Probe] | None = None
     _trips: int = 0
     # Within the running span: the cycle collections (generation, seconds), the seconds SQLite
     # worked in the connections' threads and the seconds the bot awaited its round trips.
@@ -145,8 +146,6 @@ class Stopwatch:
     _preempted: int = 0
     _preempted_at_start: int = 0
     _collection_started: float = 0.0
-    # Of the last span taken.
-    last: Probe | None = None
 
     def arm(self, ends_at: EndsAt) -> None:
         self._ends_at, self._interaction, self._sample = ends_at, None, None
@@ -167,9 +166,9 @@ class Stopwatch:
             and self._ends_at(self._interaction, method, path)
         ):
             simulated = self.simulated - self._simulated_at_start
-            self._sample = (now - self._started - simulated, simulated, self._trips)
             preempted = self._preempted + preemptions() - self._preempted_at_start
-            self.last = Probe(list(self._collections), self._in_thread, self._awaited, preempted)
+            probe = Probe(list(self._collections), self._in_thread, self._awaited, preempted)
+            self._sample = (now - self._started - simulated, simulated, self._trips, probe)
             self._ends_at = None
 
     def trip(self, in_thread: float, awaited: float, preempted: int) -> None:
@@ -196,9 +195,9 @@ class Stopwatch:
         if self.running():
             self._collections.append((info["generation"], seconds))
 
-    def take(self) -> tuple[float, float, int]:
-        """The span's own time and the SimCord time taken out of it, in seconds, and its round
-        trips to the database threads."""
+    def take(self) -> tuple[float, float, int, Probe]:
+        """The span's own time and the SimCord time taken out of it, in seconds, its round trips
+        to the database threads, and what else happened within it."""
         if self._sample is None:
             raise RuntimeError("the interaction never reached the request that ends its span")
         sample, self._sample, self._ends_at = self._sample, None, None
@@ -458,7 +457,7 @@ def make_cases(
 
 async def drive_all(
     settings: Settings, picked: Picked, repeat: int
-) -> tuple[list[Case], list[tuple[int, float]]]:
+) -> tuple[list[Case], list[tuple[int, float]], float]:
     bot = create_bot(settings)
     stopwatch = Stopwatch()
     instrument(bot, stopwatch)
@@ -479,18 +478,18 @@ async def drive_all(
                 for case in classes:
                     stopwatch.arm(case.ends_at)
                     await case.drive(case.values[n % len(case.values)])
-                    own, simulated, trips = stopwatch.take()
+                    own, simulated, trips, probe = stopwatch.take()
                     case.samples.append(own)
                     case.simulated.append(simulated)
                     case.trips.append(trips)
-                    assert stopwatch.last is not None
-                    case.probes.append(stopwatch.last)
+                    case.probes.append(probe)
                     fallbacks.drop()
+            rss_mib = _current_rss_mib()
     finally:
         # Its database threads would otherwise keep the process from ending.
         await bot.close()
         gc.callbacks.remove(stopwatch.collection)
-    return classes, stopwatch.collections
+    return classes, stopwatch.collections, rss_mib
 
 
 @dataclass(frozen=True, slots=True)
@@ -612,7 +611,7 @@ def run(args: argparse.Namespace, workdir: Path, jobs_dir: Path) -> dict[str, An
         shard_count=1,
     )
     start = time.perf_counter()
-    classes, collections = asyncio.run(drive_all(settings, picked, args.repeat))
+    classes, collections, rss_mib = asyncio.run(drive_all(settings, picked, args.repeat))
     figures |= {
         "comments": args.comments,
         "seed": args.seed,
@@ -621,6 +620,9 @@ def run(args: argparse.Namespace, workdir: Path, jobs_dir: Path) -> dict[str, An
         "ids": asdict(picked),
         "classes": [asdict(result_of(case)) for case in classes],
         "tail": tail_of(classes, collections),
+        # The process's (the bot's and SimCord's) after the last interaction, and its peak.
+        "rss_mib": rss_mib,
+        "peak_rss_mib": peak_rss_mib(),
         "goal_p99_ms": GOAL_MS,
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
@@ -663,6 +665,8 @@ def print_report(figures: dict[str, Any]) -> None:
     tail = figures["tail"]
     lines += [
         "",
+        f"RSS after the last interaction {figures['rss_mib']:,.0f} MiB (the bot's and"
+        f" SimCord's), peak {figures['peak_rss_mib']:,.0f} MiB.",
         f"Slow samples (over {figures['goal_p99_ms']:g} ms), all classes: {tail['slow']}: over"
         f" by a cycle collection's time {tail['by_collection']} (a gen-2 one:"
         f" {tail['by_gen2_collection']}), else preempted {tail['by_preemption']}, neither"
