@@ -349,16 +349,17 @@ def settle_collector() -> None:
 
     What is alive once setup is done (the modules, discord.py, the archives, the cogs, the
     command tree: over 50,000 objects) lives as long as the process, yet every full collection
-    walked it again, 50 ms of each. Frozen, it is never walked again. Collected first, so that
-    startup's garbage is freed rather than kept for good; before connecting rather than on
-    ready, as a guild's cache is rebuilt on a new session and a frozen one could never be freed.
+    walked it again, 50 ms of each. Frozen, it is never walked again. Not collected first: a
+    full collection there finds a few dozen unreachable objects (31 in bot_bench), not worth its
+    50 ms, nor its cost in the tests, which start a bot in most of them. Before connecting rather
+    than on ready, as a guild's cache is rebuilt on a new session and a frozen one could never be
+    freed.
 
     CPython collects the middle generation after every 10 young collections, when it holds what
     survived those 10: some 4,000 objects, 2-3 ms, in about one command in a hundred, right at
     the 99th percentile. After every 2 it holds a third of that, in more commands but well under
     the goal; the full collection is still considered after 100 young ones, as by default.
     """
-    gc.collect()
     gc.freeze()
     young, _, _ = gc.get_threshold()
     gc.set_threshold(young, MIDDLE_EVERY, FULL_EVERY // MIDDLE_EVERY)
