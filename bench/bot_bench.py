@@ -29,6 +29,13 @@ Within the same span the bench counts the bot's SQLite round trips (each call ai
 a connection's thread, ``Connection._execute``, on the archive and the jobs databases alike):
 each is a wait for the loop and a thread to take their turn, where a busy machine makes the tail.
 
+And what else each span held, to say what made a slow one slow: the cycle collections in it
+(``gc.callbacks``: generation and duration), the involuntary context switches of the loop's thread
+and of a database thread at work for it (the machine's other work took the core), and SQLite's
+own time in the threads against the time its trips were awaited. The report puts each sample over
+the goal down to a collection (without its time the sample is within the goal), else a
+preemption, else neither, and gives the process's RSS after the last interaction.
+
 Timers: SimCord cancels only the virtual half of a timer the bot cancels and leaves its real-time
 fallback in the loop for the timer's full delay; every settling slice scans all of them (for each
 task it settles). The replay bounds each request with a 45 s ``asyncio.timeout``, so a few
