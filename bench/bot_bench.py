@@ -29,6 +29,13 @@ Within the same span the bench counts the bot's SQLite round trips (each call ai
 a connection's thread, ``Connection._execute``, on the archive and the jobs databases alike):
 each is a wait for the loop and a thread to take their turn, where a busy machine makes the tail.
 
+And what else each span held, to say what made a slow one slow: the cycle collections in it
+(``gc.callbacks``: generation and duration), the involuntary context switches of the loop's thread
+and of a database thread at work for it (the machine's other work took the core), and SQLite's
+own time in the threads against the time its trips were awaited. The report puts each sample over
+the goal down to a collection (without its time the sample is within the goal), else a
+preemption, else neither, and gives the process's RSS after the last interaction.
+
 Timers: SimCord cancels only the virtual half of a timer the bot cancels and leaves its real-time
 fallback in the loop for the timer's full delay; every settling slice scans all of them (for each
 task it settles). The replay bounds each request with a 45 s ``asyncio.timeout``, so a few
@@ -46,10 +53,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
 import platform
+import resource
 import sqlite3
 import statistics
 import sys
@@ -69,7 +78,8 @@ import discord  # noqa: E402
 import simcord  # noqa: E402
 from simcord.http import router  # noqa: E402
 
-from bench.archive_bench import Latency, percentiles  # noqa: E402
+from bench.archive_bench import Latency, _current_rss_mib, percentiles  # noqa: E402
+from bench.memory import peak_rss_mib  # noqa: E402
 from bench.synthetic import DEFAULT_SEED, generate_page  # noqa: E402
 from bot import ArchiveBot, Settings, create_bot  # noqa: E402
 from bot.archive import outline, store  # noqa: E402
@@ -102,19 +112,47 @@ def thread_opened(channel_id: int) -> EndsAt:
     return lambda _, method, path: method == "POST" and path == f"/channels/{channel_id}/threads"
 
 
+def preemptions() -> int:
+    """The calling thread's involuntary context switches so far."""
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_nivcsw
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What else happened within one span: the cycle collections (generation, seconds), and of
+    the database round trips, the seconds SQLite worked in the thread and those awaited."""
+
+    collections: list[tuple[int, float]]
+    in_thread: float
+    awaited: float
+    # Times the loop's thread, or a database thread at work for it, was taken off its core for
+    # another runnable thread (involuntary context switches): the machine's other work.
+    preempted: int
+
+
 @dataclass
 class Stopwatch:
     """One span at a time: armed by the driver, started by the tree, stopped by a request; and
     the running total of the time SimCord spent on its own work, to take out of every span."""
 
     simulated: float = 0.0
+    # Every cycle collection of the run: (generation, seconds).
+    collections: list[tuple[int, float]] = field(default_factory=list)
     _simulating: bool = False
     _ends_at: EndsAt | None = None
     _interaction: int | None = None
     _started: float = 0.0
     _simulated_at_start: float = 0.0
-    _sample: tuple[float, float, int] | None = None
+    _sample: tuple[float, float, int, Probe] | None = None
     _trips: int = 0
+    # Within the running span: the cycle collections (generation, seconds), the seconds SQLite
+    # worked in the connections' threads and the seconds the bot awaited its round trips.
+    _collections: list[tuple[int, float]] = field(default_factory=list)
+    _in_thread: float = 0.0
+    _awaited: float = 0.0
+    _preempted: int = 0
+    _preempted_at_start: int = 0
+    _collection_started: float = 0.0
 
     def arm(self, ends_at: EndsAt) -> None:
         self._ends_at, self._interaction, self._sample = ends_at, None, None
@@ -124,6 +162,8 @@ class Stopwatch:
             self._interaction = interaction_id
             self._simulated_at_start = self.simulated
             self._trips = 0
+            self._collections, self._in_thread, self._awaited, self._preempted = [], 0.0, 0.0, 0
+            self._preempted_at_start = preemptions()
             self._started = time.perf_counter()
 
     def request(self, method: str, path: str, now: float) -> None:
@@ -133,17 +173,38 @@ class Stopwatch:
             and self._ends_at(self._interaction, method, path)
         ):
             simulated = self.simulated - self._simulated_at_start
-            self._sample = (now - self._started - simulated, simulated, self._trips)
+            preempted = self._preempted + preemptions() - self._preempted_at_start
+            probe = Probe(list(self._collections), self._in_thread, self._awaited, preempted)
+            self._sample = (now - self._started - simulated, simulated, self._trips, probe)
             self._ends_at = None
 
-    def trip(self) -> None:
-        """A round trip to a database thread, counted while a span runs."""
-        if self._ends_at is not None and self._interaction is not None:
+    def trip(self, in_thread: float, awaited: float, preempted: int) -> None:
+        """A round trip to a database thread, counted while a span runs, with the seconds
+        SQLite worked in the thread, the seconds the bot awaited it and the times the thread
+        was preempted at that work."""
+        if self.running():
             self._trips += 1
+            self._in_thread += in_thread
+            self._awaited += awaited
+            self._preempted += preempted
 
-    def take(self) -> tuple[float, float, int]:
-        """The span's own time and the SimCord time taken out of it, in seconds, and its round
-        trips to the database threads."""
+    def running(self) -> bool:
+        return self._ends_at is not None and self._interaction is not None
+
+    def collection(self, phase: str, info: dict[str, int]) -> None:
+        """A gc.callbacks hook: every cycle collection, timed, kept when inside a span."""
+        now = time.perf_counter()
+        if phase == "start":
+            self._collection_started = now
+            return
+        seconds = now - self._collection_started
+        self.collections.append((info["generation"], seconds))
+        if self.running():
+            self._collections.append((info["generation"], seconds))
+
+    def take(self) -> tuple[float, float, int, Probe]:
+        """The span's own time and the SimCord time taken out of it, in seconds, its round trips
+        to the database threads, and what else happened within it."""
         if self._sample is None:
             raise RuntimeError("the interaction never reached the request that ends its span")
         sample, self._sample, self._ends_at = self._sample, None, None
@@ -245,8 +306,22 @@ def instrument(bot: ArchiveBot, stopwatch: Stopwatch) -> None:
     async def counted_execute(
         connection: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any
     ) -> Any:
-        stopwatch.trip()
-        return await execute(connection, fn, *args, **kwargs)
+        worked, preempted = 0.0, 0
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            nonlocal worked, preempted
+            start, switches = time.perf_counter(), preemptions()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                worked = time.perf_counter() - start
+                preempted = preemptions() - switches
+
+        start = time.perf_counter()
+        try:
+            return await execute(connection, timed, *args, **kwargs)
+        finally:
+            stopwatch.trip(worked, time.perf_counter() - start, preempted)
 
     aiosqlite.Connection._execute = counted_execute  # type: ignore[method-assign, assignment]
 
@@ -269,6 +344,8 @@ class Case:
     simulated: list[float] = field(default_factory=list)
     # Database round trips within each sample.
     trips: list[int] = field(default_factory=list)
+    # What else happened within each sample.
+    probes: list[Probe] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,11 +462,14 @@ def make_cases(
     ]
 
 
-async def drive_all(settings: Settings, picked: Picked, repeat: int) -> list[Case]:
+async def drive_all(
+    settings: Settings, picked: Picked, repeat: int
+) -> tuple[list[Case], list[tuple[int, float]], float]:
     bot = create_bot(settings)
     stopwatch = Stopwatch()
     instrument(bot, stopwatch)
     fallbacks = Fallbacks()
+    gc.callbacks.append(stopwatch.collection)
     try:
         async with simcord.run(bot) as env:
             guild = env.create_guild("Bench", id=GUILD_ID)
@@ -405,15 +485,18 @@ async def drive_all(settings: Settings, picked: Picked, repeat: int) -> list[Cas
                 for case in classes:
                     stopwatch.arm(case.ends_at)
                     await case.drive(case.values[n % len(case.values)])
-                    own, simulated, trips = stopwatch.take()
+                    own, simulated, trips, probe = stopwatch.take()
                     case.samples.append(own)
                     case.simulated.append(simulated)
                     case.trips.append(trips)
+                    case.probes.append(probe)
                     fallbacks.drop()
+            rss_mib = _current_rss_mib()
     finally:
         # Its database threads would otherwise keep the process from ending.
         await bot.close()
-    return classes
+        gc.callbacks.remove(stopwatch.collection)
+    return classes, stopwatch.collections, rss_mib
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,6 +511,12 @@ class Result:
     trips: str
     # Every timed sample, in the order taken.
     samples_ms: list[float]
+    # Per sample: the cycle collections' time within it, and the time its round trips were
+    # awaited beyond SQLite's work in the thread (the hops to the thread and back, and whatever
+    # else the loop ran meanwhile).
+    collected_ms: list[float]
+    hops_ms: list[float]
+    preempted: list[int]
 
 
 def span(values: list[int]) -> str:
@@ -447,7 +536,56 @@ def result_of(case: Case) -> Result:
         simulated,
         span(case.trips),
         samples,
+        [round(sum(s for _, s in probe.collections) * 1000, 3) for probe in case.probes],
+        [round((probe.awaited - probe.in_thread) * 1000, 3) for probe in case.probes],
+        [probe.preempted for probe in case.probes],
     )
+
+
+def tail_of(classes: list[Case], collections: list[tuple[int, float]]) -> dict[str, Any]:
+    """What made the slow samples (over the goal) slow, each put down to the first that fits: a
+    cycle collection (without its time the sample would be within the goal), a preemption (the
+    loop's or a database thread taken off its core), or neither; and every cycle collection of
+    the run, by generation."""
+    slow = [
+        (sample * 1000, probe)
+        for case in classes
+        for sample, probe in zip(case.samples, case.probes, strict=True)
+        if sample * 1000 > GOAL_MS
+    ]
+
+    def collected_ms(probe: Probe) -> float:
+        return sum(seconds for _, seconds in probe.collections) * 1000
+
+    by_collection = [(ms, p) for ms, p in slow if ms - collected_ms(p) <= GOAL_MS]
+    rest = [(ms, p) for ms, p in slow if ms - collected_ms(p) > GOAL_MS]
+    by_preemption = [(ms, p) for ms, p in rest if p.preempted]
+    unexplained = [(ms, p) for ms, p in rest if not p.preempted]
+    by_generation = {}
+    for generation in range(3):
+        seconds = [s for g, s in collections if g == generation]
+        by_generation[str(generation)] = {
+            "count": len(seconds),
+            "p50_ms": statistics.median(seconds) * 1000 if seconds else 0.0,
+            "max_ms": max(seconds) * 1000 if seconds else 0.0,
+            "in_spans": sum(
+                1
+                for case in classes
+                for probe in case.probes
+                for g, _ in probe.collections
+                if g == generation
+            ),
+        }
+    return {
+        "slow": len(slow),
+        "by_collection": len(by_collection),
+        "by_gen2_collection": sum(
+            1 for _, p in by_collection if any(g == 2 for g, _ in p.collections)
+        ),
+        "by_preemption": len(by_preemption),
+        "unexplained_ms": sorted(round(ms, 2) for ms, _ in unexplained),
+        "collections": by_generation,
+    }
 
 
 async def build(page: Path, db_path: Path, comments: int, seed: int) -> dict[str, float]:
@@ -480,7 +618,7 @@ def run(args: argparse.Namespace, workdir: Path, jobs_dir: Path) -> dict[str, An
         shard_count=1,
     )
     start = time.perf_counter()
-    classes = asyncio.run(drive_all(settings, picked, args.repeat))
+    classes, collections, rss_mib = asyncio.run(drive_all(settings, picked, args.repeat))
     figures |= {
         "comments": args.comments,
         "seed": args.seed,
@@ -488,6 +626,10 @@ def run(args: argparse.Namespace, workdir: Path, jobs_dir: Path) -> dict[str, An
         "drive_seconds": time.perf_counter() - start,
         "ids": asdict(picked),
         "classes": [asdict(result_of(case)) for case in classes],
+        "tail": tail_of(classes, collections),
+        # The process's (the bot's and SimCord's) after the last interaction, and its peak.
+        "rss_mib": rss_mib,
+        "peak_rss_mib": peak_rss_mib(),
         "goal_p99_ms": GOAL_MS,
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
@@ -526,6 +668,21 @@ def print_report(figures: dict[str, Any]) -> None:
                 r["trips"],
                 "ok" if latency["p99_ms"] <= figures["goal_p99_ms"] else "MISS",
             )
+        )
+    tail = figures["tail"]
+    lines += [
+        "",
+        f"RSS after the last interaction {figures['rss_mib']:,.0f} MiB (the bot's and"
+        f" SimCord's), peak {figures['peak_rss_mib']:,.0f} MiB.",
+        f"Slow samples (over {figures['goal_p99_ms']:g} ms), all classes: {tail['slow']}: over"
+        f" by a cycle collection's time {tail['by_collection']} (a gen-2 one:"
+        f" {tail['by_gen2_collection']}), else preempted {tail['by_preemption']}, neither"
+        f" {len(tail['unexplained_ms'])} {tail['unexplained_ms']}.",
+    ]
+    for generation, c in tail["collections"].items():
+        lines.append(
+            f"gen-{generation} collections in the run: {c['count']} (p50 {c['p50_ms']:.2f} ms,"
+            f" max {c['max_ms']:.2f} ms), {c['in_spans']} within timed spans"
         )
     lines += [
         "",

@@ -8,11 +8,12 @@ strict_sync on.
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,17 @@ def run_cli(*args: str, timeout: float = 60, **env: str) -> subprocess.Completed
         text=True,
         timeout=timeout,
     )
+
+
+@pytest.fixture(autouse=True)
+def collector() -> Iterator[None]:
+    """Every test leaves the cycle collector as it found it. A bot set up freezes what is alive
+    and retunes the collector (client.settle_collector): in a process serving many bots in turn,
+    each frozen one would stay for good."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 from pathlib import Path
 
@@ -36,6 +37,19 @@ async def test_about_describes_the_archive(world) -> None:
         "3 placeholders for comments the page lacks",
         "26 members named in the resolution",
     ]
+
+
+async def test_startup_objects_leave_the_cycle_collectors_walks(world) -> None:
+    bot = world.bot
+    later = [world.member]
+
+    # The permanent generation is no generation get_objects walks, as no collection walks it.
+    walked = {id(o) for o in gc.get_objects()}
+    assert id(bot.archives) not in walked
+    assert id(bot.tree) not in walked
+    assert id(later) in walked
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[1:] == (client.MIDDLE_EVERY, client.FULL_EVERY // client.MIDDLE_EVERY)
 
 
 async def test_start_without_dev_guild_publishes_no_commands(settings: Settings) -> None:
