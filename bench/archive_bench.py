@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiosqlite  # noqa: E402
 
-from bench.memory import peak_rss_mib, run_measured  # noqa: E402
+from bench.memory import peak_rss_mib, rss_mib, run_measured  # noqa: E402
 from bench.synthetic import DEFAULT_SEED, generate_page  # noqa: E402
 from bot.archive import queries, store  # noqa: E402
 from bot.archive import search as search_module  # noqa: E402
@@ -210,16 +210,10 @@ async def phase_serve(page: Path, db_path: Path) -> dict[str, float]:
         texts = [text for _, text in QUERIES]
         for n in range(_SERVING_SEARCHES):
             await search(db, texts[n % len(texts)], limit=5, offset=5 * (n % 3))
-        rss = _current_rss_mib()
+        rss = rss_mib()
     finally:
         await db.close()
     return {"startup_seconds": startup, "rss_mib": rss, "peak_rss_mib": peak_rss_mib()}
-
-
-def _current_rss_mib() -> float:
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def run_phase(phase: str, page: Path, db_path: Path) -> dict[str, float]:

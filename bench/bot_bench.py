@@ -78,8 +78,8 @@ import discord  # noqa: E402
 import simcord  # noqa: E402
 from simcord.http import router  # noqa: E402
 
-from bench.archive_bench import Latency, _current_rss_mib, percentiles  # noqa: E402
-from bench.memory import peak_rss_mib  # noqa: E402
+from bench.archive_bench import Latency, percentiles  # noqa: E402
+from bench.memory import peak_rss_mib, rss_mib  # noqa: E402
 from bench.synthetic import DEFAULT_SEED, generate_page  # noqa: E402
 from bot import ArchiveBot, Settings, create_bot  # noqa: E402
 from bot.archive import outline, store  # noqa: E402
@@ -491,12 +491,12 @@ async def drive_all(
                     case.trips.append(trips)
                     case.probes.append(probe)
                     fallbacks.drop()
-            rss_mib = _current_rss_mib()
+            rss_after = rss_mib()
     finally:
         # Its database threads would otherwise keep the process from ending.
         await bot.close()
         gc.callbacks.remove(stopwatch.collection)
-    return classes, stopwatch.collections, rss_mib
+    return classes, stopwatch.collections, rss_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,7 +618,7 @@ def run(args: argparse.Namespace, workdir: Path, jobs_dir: Path) -> dict[str, An
         shard_count=1,
     )
     start = time.perf_counter()
-    classes, collections, rss_mib = asyncio.run(drive_all(settings, picked, args.repeat))
+    classes, collections, rss_after = asyncio.run(drive_all(settings, picked, args.repeat))
     figures |= {
         "comments": args.comments,
         "seed": args.seed,
@@ -628,7 +628,7 @@ def run(args: argparse.Namespace, workdir: Path, jobs_dir: Path) -> dict[str, An
         "classes": [asdict(result_of(case)) for case in classes],
         "tail": tail_of(classes, collections),
         # The process's (the bot's and SimCord's) after the last interaction, and its peak.
-        "rss_mib": rss_mib,
+        "rss_mib": rss_after,
         "peak_rss_mib": peak_rss_mib(),
         "goal_p99_ms": GOAL_MS,
         "python": platform.python_version(),

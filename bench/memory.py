@@ -1,8 +1,10 @@
-"""Peak memory as every benchmark reports it, and the fresh process a measured phase runs in."""
+"""Memory as every benchmark reports it (peak and current), and the fresh process a measured phase
+runs in."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -29,3 +31,10 @@ def peak_rss_mib() -> float:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def rss_mib() -> float:
+    """The process's resident set size now, in MiB (Linux)."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
