@@ -573,7 +573,7 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
     """Read a WordPress or Disqus export into the building file, committed, without its
     suggestions; with its full-text index too when the file is large enough to fill it beside
     the load (a child interpreter's start costs more than a small export's rebuild)."""
-    beside = archive_path.stat().st_size >= staging.CHILD_PROCESS_FROM
+    beside = staging.uses_children(archive_path)
     conn = sqlite3.connect(building, isolation_level=None)
     try:
         conn.executescript(";".join((*_BUILD_PRAGMAS, _TABLES, SEARCH_SCHEMA)))

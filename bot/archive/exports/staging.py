@@ -454,10 +454,16 @@ class ExportReport:
         return sum(n for kind, n in self.kinds.items() if kind != "placeholder")
 
 
+def uses_children(path: Path) -> bool:
+    """Whether the export at ``path`` is large enough for its load's child processes (see
+    CHILD_PROCESS_FROM)."""
+    return path.stat().st_size >= CHILD_PROCESS_FROM
+
+
 def read_export(path: Path, detected: Detected | None = None) -> Iterator[Record]:
     """The export's records as a stream; ArchiveFormatError for anything but WXR or Disqus."""
     detected = detected or detect(path)
-    in_child = path.stat().st_size >= CHILD_PROCESS_FROM
+    in_child = uses_children(path)
     if detected.format is ExportFormat.WXR:
         namespace = detected.namespace
         assert namespace is not None  # detection found the wp: namespace
