@@ -15,7 +15,6 @@ Only texts cross the pipe, never an author's name or address, and the child writ
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import pickle
@@ -126,7 +125,6 @@ def main(argv: list[str]) -> None:
     until it closes, then the index committed. Any failure: one line on standard error and
     exit status 1, with nothing committed."""
     path, *settings = argv
-    gc.disable()  # as in the export reader (bot.archive.exports.pipeline.main): no cycles here
     # The parent reads the last line of standard error as the reason (no token lives here, so
     # bot.logs' redaction, and the discord.py it loads, are not wanted).
     logging.basicConfig(format="%(message)s", stream=sys.stderr)

@@ -19,7 +19,6 @@ staging.CHILD_PROCESS_FROM).
 
 from __future__ import annotations
 
-import gc
 import pickle
 import subprocess
 import sys
@@ -90,8 +89,4 @@ def _send_fields(path: Path, kind: str, namespace: str, out: IO[bytes]) -> None:
 def main(argv: list[str]) -> None:
     """The child process: ``PATH wxr|disqus NAMESPACE``, fields pickled to standard output."""
     path, kind, namespace = argv
-    # What this process makes (elements, field tuples, a batch) holds no reference cycles and
-    # dies with the batch: the cycle collector, woken every few hundred allocations, would only
-    # walk it over and over.
-    gc.disable()
     _send_fields(Path(path), kind, namespace, sys.stdout.buffer)
