@@ -30,11 +30,13 @@ def start(
     stdin: int | None = None,
     stdout: int | None = None,
     stderr: int | None = None,
+    pass_fds: tuple[int, ...] = (),
 ) -> subprocess.Popen[bytes]:
-    """``module.main([*args])`` in a child interpreter, with the pipes asked for."""
+    """``module.main([*args])`` in a child interpreter, with the pipes and files asked for."""
     return subprocess.Popen(
         [sys.executable, "-c", _BOOT, str(_BOT), module, *args],
         stdin=stdin,
         stdout=stdout,
         stderr=stderr,
+        pass_fds=pass_fds,
     )

@@ -582,7 +582,10 @@ def _write_export(archive_path: Path, building: Path) -> _Built:
         builder = IndexBuilder(building.with_suffix(".index.building")) if beside else None
         with builder or contextlib.nullcontext():
             texts = builder.add if builder is not None else None
-            report = write_export(conn, archive_path, _EXPORT_DESTINATION, texts=texts)
+            # A split read's spool beside the building file: the temporary folder may be memory.
+            report = write_export(
+                conn, archive_path, _EXPORT_DESTINATION, texts=texts, spool=building.parent
+            )
             for lookup in _LOOKUP_INDEXES:
                 conn.execute(lookup)
             conn.execute("COMMIT")  # the file is private until it is renamed: two are safe

@@ -74,17 +74,7 @@ def detect_head(head: bytes, name: str) -> Detected:
                     f"{name}: not UTF-8 text (bad byte at offset {error.start})"
                 ) from None
         return Detected(ExportFormat.PAGE)
-    at = 0
-    while match := _PROLOG_ITEM.match(head, at):
-        if match[0].startswith(b"<!DOCTYPE"):
-            # Neither WordPress nor Disqus writes one; a DOCTYPE in an export is there to declare
-            # entities (expansion bombs, external files), so the file is refused outright.
-            raise ArchiveFormatError(
-                f"{name}: has a DOCTYPE declaration, which exports never have;"
-                " refusing it rather than expanding its entities"
-            )
-        at = match.end()
-    root = _ROOT.match(head, at)
+    root = _root(head, name)
     if root is None:
         raise ArchiveFormatError(f"{name}: starts like XML but its first element cannot be read")
     local, attributes = root[2].decode("ascii", "replace"), root[3]
@@ -101,6 +91,31 @@ def detect_head(head: bytes, name: str) -> Detected:
     raise ArchiveFormatError(
         f"{name}: an XML document with root <{local}>, not a WordPress (WXR) or Disqus export"
     )
+
+
+def root_start(head: bytes) -> tuple[bytes, bytes] | None:
+    """The head of an XML export up to the end of its root element's start tag (the XML
+    declaration and the root's namespaces with it, without a byte order mark), and the root's
+    name as written ("disqus", "d:disqus"); None if the head does not show them. For a file
+    that detect() has read as an export."""
+    head = head.removeprefix(_BOM)
+    root = _root(head, "")
+    return (head[: root.end()], (root[1] or b"") + root[2]) if root else None
+
+
+def _root(head: bytes, name: str) -> re.Match[bytes] | None:
+    """The root element's start tag, after the prolog; a DOCTYPE is refused."""
+    at = 0
+    while match := _PROLOG_ITEM.match(head, at):
+        if match[0].startswith(b"<!DOCTYPE"):
+            # Neither WordPress nor Disqus writes one; a DOCTYPE in an export is there to declare
+            # entities (expansion bombs, external files), so the file is refused outright.
+            raise ArchiveFormatError(
+                f"{name}: has a DOCTYPE declaration, which exports never have;"
+                " refusing it rather than expanding its entities"
+            )
+        at = match.end()
+    return _ROOT.match(head, at)
 
 
 # The site's name: the channel's <title> in a WXR file (before the first <item>), the forum's

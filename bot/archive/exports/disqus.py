@@ -26,7 +26,7 @@ from bot.archive.exports.records import (
     Skipped,
 )
 from bot.archive.exports.wxr import web_link
-from bot.archive.exports.xmlstream import child_text, iter_ends, release
+from bot.archive.exports.xmlstream import Source, child_text, iter_ends, release
 
 NAMESPACE = "http://disqus.com"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -53,9 +53,10 @@ def read_disqus(path: Path) -> Iterator[Record]:
     return records(read_fields(path))
 
 
-def read_fields(path: Path) -> Iterator[Fields]:
-    """The wanted fields of each thread and post, in file order."""
-    for element in iter_ends(path, (f"{_D}thread", f"{_D}post")):
+def read_fields(path: Path, source: Source | None = None) -> Iterator[Fields]:
+    """The wanted fields of each thread and post, in file order (of ``source`` in place of the
+    file, when given: a part of it)."""
+    for element in iter_ends(path, (f"{_D}thread", f"{_D}post"), source):
         parent = element.getparent()
         if parent is None or parent.getparent() is not None:
             continue  # a post's <thread dsq:id="..."/> reference, read with its post

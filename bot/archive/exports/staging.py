@@ -460,8 +460,13 @@ def uses_children(path: Path) -> bool:
     return path.stat().st_size >= CHILD_PROCESS_FROM
 
 
-def read_export(path: Path, detected: Detected | None = None) -> Iterator[Record]:
-    """The export's records as a stream; ArchiveFormatError for anything but WXR or Disqus."""
+def read_export(
+    path: Path, detected: Detected | None = None, *, split: bool = False, spool: Path | None = None
+) -> Iterator[Record]:
+    """The export's records as a stream; ArchiveFormatError for anything but WXR or Disqus.
+    ``split``: a large Disqus export may be read in two parts at once, the second waiting in the
+    folder ``spool`` (see pipeline.disqus_fields), which raises pipeline.SplitFailed on any
+    error."""
     detected = detected or detect(path)
     in_child = uses_children(path)
     if detected.format is ExportFormat.WXR:
@@ -470,8 +475,9 @@ def read_export(path: Path, detected: Detected | None = None) -> Iterator[Record
         read_wxr = pipeline.wxr_fields if in_child else wxr.read_fields
         return wxr.records(read_wxr(path, namespace))
     if detected.format is ExportFormat.DISQUS:
-        read_disqus = pipeline.disqus_fields if in_child else disqus.read_fields
-        return disqus.records(read_disqus(path))
+        if in_child:
+            return disqus.records(pipeline.disqus_fields(path, split=split, spool=spool))
+        return disqus.records(disqus.read_fields(path))
     raise ArchiveFormatError(f"{path}: the page text, not a WordPress or Disqus export")
 
 
@@ -503,14 +509,35 @@ def write_export(
     *,
     progress: Callable[[int], None] | None = None,
     texts: Callable[[list[tuple[int, str]]], None] | None = None,
+    spool: Path | None = None,
 ) -> ExportReport:
     """Stream the export at ``path`` into ``destination``'s tables, whole or not at all.
 
     What staging needs is made and dropped here, on ``conn``'s TEMP schema. ``texts`` hears
-    every comment row's (position, text) as it is written, in batches, in page order.
+    every comment row's (position, text) as it is written, in batches, in page order. A large
+    Disqus export is read in two parts at once, the second waiting meanwhile in an unnamed file
+    in the folder ``spool`` (None: the system's temporary folder), at most the export's size.
     """
     detected = detect(path)
-    records = read_export(path, detected)
+    try:
+        return _write_export(conn, path, detected, destination, progress, texts, spool, split=True)
+    except pipeline.SplitFailed:
+        # Read again whole, in one reader: the file's error, if it has one, as it is.
+        return _write_export(conn, path, detected, destination, progress, texts, None, split=False)
+
+
+def _write_export(
+    conn: sqlite3.Connection,
+    path: Path,
+    detected: Detected,
+    destination: Destination,
+    progress: Callable[[int], None] | None,
+    texts: Callable[[list[tuple[int, str]]], None] | None,
+    spool: Path | None,
+    *,
+    split: bool,
+) -> ExportReport:
+    records = read_export(path, detected, split=split, spool=spool)
     report = ExportReport(path, detected.format, detected.version)
     writer = _Writer(conn, destination, report, texts)
     conn.execute("SAVEPOINT export_load")

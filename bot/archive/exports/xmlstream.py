@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 from lxml import etree
 
@@ -21,13 +22,22 @@ from bot.archive.errors import ArchiveError, ArchiveFormatError
 _UNDECLARED_PREFIX = "NS_ERR_UNDEFINED_NAMESPACE"
 
 
-def iter_ends(path: Path, tags: tuple[str, ...]) -> Iterator[etree._Element]:
-    """Each element with one of ``tags`` ("{namespace}local"), once it has been read whole.
+class Source(Protocol):
+    """What lxml reads a document from in place of a file's name."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def iter_ends(
+    path: Path, tags: tuple[str, ...], source: Source | None = None
+) -> Iterator[etree._Element]:
+    """Each element with one of ``tags`` ("{namespace}local"), once it has been read whole: from
+    the file at ``path``, or from ``source`` (errors name ``path`` still).
 
     The caller frees what it has read with :func:`release`.
     """
     context = etree.iterparse(
-        str(path),
+        str(path) if source is None else source,
         events=("end",),
         tag=tags,
         resolve_entities=False,
