@@ -138,10 +138,9 @@ class _Part:
             data, self._before = self._before, b""
             return data
         if self._left != 0:
-            wanted = (
-                size if self._left is None else min(size, self._left) if size >= 0 else self._left
-            )
-            data = self._file.read(wanted)
+            if self._left is not None and not 0 <= size <= self._left:
+                size = self._left
+            data = self._file.read(size)
             if data:
                 if self._left is not None:
                     self._left -= len(data)
